@@ -1,0 +1,319 @@
+/* fl_server.c: building the server from configuration, the listeners and the event loop.
+ *
+ * The loop (STYLE.md 10): while (!stop) { event_base_loop(EVLOOP_ONCE); before_sleep(); }.
+ * before_sleep is where later layers persist what callbacks appended (group commit) before
+ * responses are released.
+ *
+ * Shutdown on SIGTERM/SIGINT: listeners close at once, connections with nothing in flight
+ * close once their output drains, and the loop ends when none is left or when
+ * server.shutdown-timeout passes. */
+#include <errno.h>
+#include <netdb.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+
+#include <event2/buffer.h>
+
+#include "fl_server_int.h"
+
+static __thread char fl_srv_why[512];
+
+static void fl_accept_cb(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr *sa,
+                         int salen, void *arg) {
+    FL_UNUSED(lev);
+    fl_conn_accept(arg, fd, sa, salen);
+}
+
+static void fl_accept_retry_cb(evutil_socket_t fd, short what, void *arg) {
+    fl_server_t *srv = arg;
+    FL_UNUSED(fd);
+    FL_UNUSED(what);
+    if (srv->stopping) return;
+    for (int i = 0; i < srv->n_listeners; i++)
+        if (srv->listeners[i].lev) evconnlistener_enable(srv->listeners[i].lev);
+}
+
+static void fl_accept_error_cb(struct evconnlistener *lev, void *arg) {
+    fl_listener_t *lis = arg;
+    int err = EVUTIL_SOCKET_ERROR();
+    fl_log_error("server", "accept() failed on listener %s: %s; pausing accepts for 100 ms",
+                 lis->bind.name, evutil_socket_error_to_string(err));
+    evconnlistener_disable(lev);
+    struct timeval tv = {0, 100000};
+    evtimer_add(lis->srv->accept_retry, &tv);
+}
+
+/* Bind one listener; fills in the real port when the configured one is 0. */
+static int fl_listener_bind(fl_server_t *srv, fl_listener_t *lis) {
+    struct addrinfo hints, *res = NULL;
+    memset(&hints, 0, sizeof(hints));
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE;
+    char port[16];
+    snprintf(port, sizeof(port), "%d", lis->bind.port);
+    const char *host = lis->bind.host[0] ? lis->bind.host : NULL;
+    int rc = getaddrinfo(host, port, &hints, &res);
+    if (rc != 0) {
+        snprintf(fl_srv_why, sizeof(fl_srv_why), "cannot resolve listener %s host '%s': %s",
+                 lis->bind.name, lis->bind.host, gai_strerror(rc));
+        return -1;
+    }
+    lis->lev = evconnlistener_new_bind(srv->base, fl_accept_cb, lis,
+                                       LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE |
+                                           LEV_OPT_CLOSE_ON_EXEC,
+                                       1024, res->ai_addr, (int)res->ai_addrlen);
+    freeaddrinfo(res);
+    if (!lis->lev) {
+        snprintf(fl_srv_why, sizeof(fl_srv_why), "cannot bind listener %s to %s:%d: %s",
+                 lis->bind.name, lis->bind.host, lis->bind.port, strerror(errno));
+        return -1;
+    }
+    evconnlistener_set_error_cb(lis->lev, fl_accept_error_cb);
+    struct sockaddr_storage ss;
+    socklen_t sl = sizeof(ss);
+    if (getsockname(evconnlistener_get_fd(lis->lev), (struct sockaddr *)&ss, &sl) == 0) {
+        int p = ss.ss_family == AF_INET6 ? ntohs(((struct sockaddr_in6 *)&ss)->sin6_port)
+                                         : ntohs(((struct sockaddr_in *)&ss)->sin_port);
+        if (lis->bind.port == 0) lis->bind.port = p;
+        if (lis->advertised.port == 0) lis->advertised.port = p;
+    }
+    return 0;
+}
+
+static void fl_signal_cb(evutil_socket_t sig, short what, void *arg) {
+    fl_server_t *srv = arg;
+    FL_UNUSED(what);
+    fl_log_info("server", "received %s, shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+    fl_server_stop(srv);
+}
+
+static void fl_shutdown_timer_cb(evutil_socket_t fd, short what, void *arg) {
+    fl_server_t *srv = arg;
+    FL_UNUSED(fd);
+    FL_UNUSED(what);
+    fl_log_warn("server",
+                "server.shutdown-timeout (%lld ms) passed with %lld connection(s) still busy; "
+                "closing them",
+                (long long)srv->opts.shutdown_ms, (long long)srv->n_conns);
+    while (srv->conns) fl_conn_close(srv->conns, "shutdown timeout");
+    srv->stop_loop = true;
+}
+
+void fl_server_maybe_finish(fl_server_t *srv) {
+    if (srv->stopping && srv->n_conns == 0) srv->stop_loop = true;
+}
+
+void fl_server_stop(fl_server_t *srv) {
+    if (srv->stopping) return;
+    srv->stopping = true;
+    for (int i = 0; i < srv->n_listeners; i++) {
+        if (srv->listeners[i].lev) {
+            evconnlistener_free(srv->listeners[i].lev);
+            srv->listeners[i].lev = NULL;
+        }
+    }
+    /* Connections with nothing in flight close once their output drains. */
+    fl_conn_t *next;
+    for (fl_conn_t *conn = srv->conns; conn; conn = next) {
+        next = conn->next;
+        conn->close_after_flush = true;
+        if (conn->inflight == 0 &&
+            evbuffer_get_length(bufferevent_get_output(conn->bev)) == 0)
+            fl_conn_close(conn, "shutdown");
+        else
+            bufferevent_disable(conn->bev, EV_READ);
+    }
+    struct timeval tv = {(time_t)(srv->opts.shutdown_ms / 1000),
+                         (suseconds_t)((srv->opts.shutdown_ms % 1000) * 1000)};
+    evtimer_add(srv->shutdown_timer, &tv);
+    fl_server_maybe_finish(srv);
+}
+
+/* Lift the open-file limit to its hard maximum: every connection is a descriptor. */
+static void fl_raise_nofile(void) {
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+            fl_log_warn("server", "setrlimit(RLIMIT_NOFILE) failed: %s", strerror(errno));
+    }
+}
+
+#define FL_CONF_GET(fn, key, dflt, out)                                                        \
+    do {                                                                                       \
+        int64_t v_;                                                                            \
+        if (fn(conf, key, dflt, &v_, why)) goto err;                                           \
+        (out) = v_;                                                                            \
+    } while (0)
+
+static int fl_server_load_opts(fl_server_t *srv, fl_config_t *conf, const char **why) {
+    int64_t max_frame;
+    FL_CONF_GET(fl_config_get_size, "netty.server.max-request-size", 100LL << 20, max_frame);
+    if (max_frame < 64 || max_frame > INT32_MAX) {
+        snprintf(fl_srv_why, sizeof(fl_srv_why),
+                 "netty.server.max-request-size must be between 64 bytes and 2gb");
+        *why = fl_srv_why;
+        return -1;
+    }
+    srv->opts.max_frame = (int32_t)max_frame;
+    FL_CONF_GET(fl_config_get_duration, "netty.connection.max-idle-time", 600000,
+                srv->opts.idle_ms);
+    FL_CONF_GET(fl_config_get_int, "server.max-connections", 10000, srv->opts.max_conns);
+    FL_CONF_GET(fl_config_get_int, "server.max-inflight-requests-per-connection", 500,
+                srv->opts.max_inflight);
+    FL_CONF_GET(fl_config_get_duration, "server.shutdown-timeout", 10000, srv->opts.shutdown_ms);
+    srv->opts.out_high = 64LL << 20;
+    if (srv->opts.max_conns < 1 || srv->opts.max_inflight < 1) {
+        snprintf(fl_srv_why, sizeof(fl_srv_why),
+                 "server.max-connections and server.max-inflight-requests-per-connection must "
+                 "be at least 1");
+        *why = fl_srv_why;
+        return -1;
+    }
+    return 0;
+err:
+    return -1;
+}
+
+fl_server_t *fl_server_new(fl_config_t *conf, unsigned roles, const char **why) {
+    fl_server_t *srv = fl_calloc(1, sizeof(*srv));
+    srv->conf = conf;
+    srv->roles = roles;
+    srv->tablet_id = -1;
+    if (fl_server_load_opts(srv, conf, why)) goto err;
+
+    fl_endpoint_t bind[FL_MAX_ENDPOINTS], adv[FL_MAX_ENDPOINTS];
+    const char *bl = fl_config_get(conf, "bind.listeners");
+    if (!bl) {
+        snprintf(fl_srv_why, sizeof(fl_srv_why),
+                 "bind.listeners is not set (e.g. bind.listeners: FLUSS://localhost:9123)");
+        *why = fl_srv_why;
+        goto err;
+    }
+    int nb = fl_endpoints_parse(bl, bind, FL_MAX_ENDPOINTS, why);
+    if (nb < 0) goto err;
+    int na = 0;
+    const char *al = fl_config_get(conf, "advertised.listeners");
+    if (al) {
+        na = fl_endpoints_parse(al, adv, FL_MAX_ENDPOINTS, why);
+        if (na < 0) goto err;
+        for (int i = 0; i < na; i++) {
+            if (!fl_endpoints_find(bind, nb, adv[i].name)) {
+                snprintf(fl_srv_why, sizeof(fl_srv_why),
+                         "advertised.listeners names listener %s, which bind.listeners lacks",
+                         adv[i].name);
+                *why = fl_srv_why;
+                goto err;
+            }
+        }
+    }
+    const char *internal = fl_config_get_str(conf, "internal.listener.name", "FLUSS");
+    if (!fl_endpoints_find(bind, nb, internal) && nb > 1) {
+        snprintf(fl_srv_why, sizeof(fl_srv_why),
+                 "internal.listener.name %s is not one of bind.listeners", internal);
+        *why = fl_srv_why;
+        goto err;
+    }
+
+    if (roles & FL_ROLE_TS) {
+        int64_t id;
+        const char *idv = fl_config_get(conf, "tablet-server.id");
+        if (!idv && roles == FL_ROLE_TS) {
+            snprintf(fl_srv_why, sizeof(fl_srv_why),
+                     "tablet-server.id is required for a tablet server");
+            *why = fl_srv_why;
+            goto err;
+        }
+        if (fl_config_get_int(conf, "tablet-server.id", 0, &id, why)) goto err;
+        if (id < 0 || id > INT32_MAX) {
+            snprintf(fl_srv_why, sizeof(fl_srv_why), "tablet-server.id must be >= 0");
+            *why = fl_srv_why;
+            goto err;
+        }
+        srv->tablet_id = (int32_t)id;
+        snprintf(srv->rack, sizeof(srv->rack), "%s",
+                 fl_config_get_str(conf, "tablet-server.rack", ""));
+    }
+
+    struct event_config *ec = event_config_new();
+    srv->base = event_base_new_with_config(ec);
+    event_config_free(ec);
+    if (!srv->base) {
+        snprintf(fl_srv_why, sizeof(fl_srv_why), "event_base_new() failed");
+        *why = fl_srv_why;
+        goto err;
+    }
+    srv->accept_retry = evtimer_new(srv->base, fl_accept_retry_cb, srv);
+    srv->shutdown_timer = evtimer_new(srv->base, fl_shutdown_timer_cb, srv);
+    fl_raise_nofile();
+
+    for (int i = 0; i < nb; i++) {
+        fl_listener_t *lis = &srv->listeners[srv->n_listeners++];
+        lis->srv = srv;
+        lis->bind = bind[i];
+        const fl_endpoint_t *a = fl_endpoints_find(adv, na, bind[i].name);
+        lis->advertised = a ? *a : bind[i];
+        if (fl_listener_bind(srv, lis)) {
+            *why = fl_srv_why;
+            goto err;
+        }
+    }
+
+    /* Membership: the coordinator knows itself; in local mode the tablet server in the same
+     * process is registered at once. Separate tablet-server processes join over RPC (the
+     * coordinator issue). */
+    srv->cluster = fl_cluster_new();
+    fl_endpoint_t eps[FL_MAX_ENDPOINTS];
+    for (int i = 0; i < srv->n_listeners; i++) eps[i] = srv->listeners[i].advertised;
+    if (roles & FL_ROLE_CS) fl_cluster_set_coordinator(srv->cluster, eps, srv->n_listeners);
+    if (roles == FL_ROLE_BOTH)
+        fl_cluster_register_tablet(srv->cluster, srv->tablet_id, eps, srv->n_listeners,
+                                   srv->rack, fl_now_ms());
+
+    srv->sig_term = evsignal_new(srv->base, SIGTERM, fl_signal_cb, srv);
+    srv->sig_int = evsignal_new(srv->base, SIGINT, fl_signal_cb, srv);
+    evsignal_add(srv->sig_term, NULL);
+    evsignal_add(srv->sig_int, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    return srv;
+err:
+    fl_server_free(srv);
+    return NULL;
+}
+
+int fl_server_run(fl_server_t *srv) {
+    for (int i = 0; i < srv->n_listeners; i++) {
+        char eps[300];
+        fl_endpoints_format(&srv->listeners[i].bind, 1, eps, sizeof(eps));
+        char adv[300];
+        fl_endpoints_format(&srv->listeners[i].advertised, 1, adv, sizeof(adv));
+        fl_log_info("server", "listening on %s (advertised as %s)", eps, adv);
+    }
+    while (!srv->stop_loop) {
+        if (event_base_loop(srv->base, EVLOOP_ONCE) < 0) {
+            fl_log_error("server", "event_base_loop() failed");
+            return 1;
+        }
+        /* before_sleep: later layers' group commit runs here. */
+    }
+    fl_log_info("server", "stopped");
+    return 0;
+}
+
+void fl_server_free(fl_server_t *srv) {
+    if (!srv) return;
+    while (srv->conns) fl_conn_close(srv->conns, "server freed");
+    for (int i = 0; i < srv->n_listeners; i++)
+        if (srv->listeners[i].lev) evconnlistener_free(srv->listeners[i].lev);
+    if (srv->sig_term) event_free(srv->sig_term);
+    if (srv->sig_int) event_free(srv->sig_int);
+    if (srv->accept_retry) event_free(srv->accept_retry);
+    if (srv->shutdown_timer) event_free(srv->shutdown_timer);
+    fl_cluster_free(srv->cluster);
+    if (srv->base) event_base_free(srv->base);
+    fl_free(srv);
+}

@@ -1,0 +1,113 @@
+/* fl_server_int.h: what server/ files share among themselves. Not included outside server/.
+ *
+ * Ownership: every structure here belongs to the event-loop thread (@owner: loop).
+ *
+ * Request life cycle (fl_conn.c):
+ *   bytes arrive -> fl_conn_read_cb frames them -> fl_dispatch() checks key/version, decodes
+ *   the body into the request arena -> handler -> fl_req_respond() or fl_req_fail() queues the
+ *   response and destroys the request (and its arena). A handler may keep the request and
+ *   answer later (long polls, acks=all); responses then go out in completion order, which
+ *   clients allow (correlation is by request id only). */
+#ifndef FL_SERVER_INT_H
+#define FL_SERVER_INT_H
+
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/listener.h>
+
+#include "fl_arena.h"
+#include "fl_buf.h"
+#include "fl_cluster.h"
+#include "fl_endpoint.h"
+#include "fl_frame.h"
+#include "fl_log.h"
+#include "fl_pb.h"
+#include "fl_server.h"
+
+typedef struct fl_conn_s fl_conn_t;
+typedef struct fl_req_s fl_req_t;
+typedef struct fl_listener_s fl_listener_t;
+
+struct fl_listener_s {
+    fl_server_t *srv;
+    struct evconnlistener *lev;
+    fl_endpoint_t bind;       /* as configured; port filled in after binding port 0 */
+    fl_endpoint_t advertised; /* what clients are told for this listener */
+};
+
+struct fl_conn_s {
+    fl_server_t *srv;
+    fl_listener_t *lis;
+    struct bufferevent *bev; /* NULL once closed */
+    uint64_t id;
+    char peer[64];           /* "ip:port" */
+    int inflight;            /* requests handed to handlers, not yet answered */
+    int refs;                /* 1 while open + 1 per in-flight request */
+    bool close_after_flush;  /* close when output drains and nothing is in flight */
+    bool read_paused;        /* reading disabled for backpressure */
+    int64_t frames;          /* requests read */
+    fl_conn_t *prev, *next;  /* srv->conns */
+};
+
+struct fl_req_s {
+    fl_conn_t *conn;
+    fl_arena_t *arena;
+    fl_req_header_t hdr;
+    const fl_api_t *api;
+    ProtobufCMessage *body; /* decoded request, in arena */
+    int64_t start_us;
+};
+
+typedef struct fl_server_opts_s {
+    int32_t max_frame;        /* netty.server.max-request-size, bytes */
+    int64_t idle_ms;          /* netty.connection.max-idle-time */
+    int64_t max_conns;        /* server.max-connections */
+    int64_t max_inflight;     /* server.max-inflight-requests-per-connection */
+    int64_t out_high;         /* stop reading while a connection's output exceeds this */
+    int64_t shutdown_ms;      /* server.shutdown-timeout */
+} fl_server_opts_t;
+
+typedef void (fl_before_sleep_cb)(fl_server_t *srv, void *arg);
+
+struct fl_server_s {
+    fl_config_t *conf;            /* not owned */
+    unsigned roles;               /* FL_ROLE_* */
+    fl_server_opts_t opts;
+    struct event_base *base;
+    fl_listener_t listeners[FL_MAX_ENDPOINTS];
+    int n_listeners;
+    int32_t tablet_id;            /* tablet-server.id, -1 when not a tablet server */
+    char rack[64];
+    fl_cluster_t *cluster;        /* membership (coordinator role), owned */
+    fl_conn_t *conns;             /* open connections */
+    int64_t n_conns;
+    uint64_t next_conn_id;
+    struct event *sig_term, *sig_int, *shutdown_timer, *accept_retry;
+    bool stopping;
+    bool stop_loop;
+    int64_t refused_conns;        /* over server.max-connections */
+};
+
+/* fl_conn.c */
+void fl_conn_accept(fl_listener_t *lis, evutil_socket_t fd, const struct sockaddr *sa, int salen);
+void fl_conn_close(fl_conn_t *conn, const char *reason);
+void fl_conn_send(fl_conn_t *conn, const fl_buf_t *frame);
+void fl_conn_send_error(fl_conn_t *conn, int32_t request_id, fl_err_t code, const char *msg);
+void fl_server_maybe_finish(fl_server_t *srv);
+
+/* Requests: every handler ends its request with exactly one of these. */
+void fl_req_respond(fl_req_t *req, const ProtobufCMessage *resp);
+void fl_req_fail(fl_req_t *req, fl_err_t code, const char *fmt, ...) FL_PRINTF(3, 4);
+
+/* fl_dispatch.c */
+typedef void (fl_handler_cb)(fl_req_t *req);
+/** @brief Route one complete frame (prefix included) read from conn. */
+void fl_dispatch(fl_conn_t *conn, const uint8_t *frame, size_t len);
+/** @returns the handler for key in this server's roles, or NULL. */
+fl_handler_cb *fl_dispatch_handler(const fl_server_t *srv, int key);
+
+/* rpc_*.c handlers */
+void fl_rpc_api_versions(fl_req_t *req);
+void fl_rpc_get_metadata(fl_req_t *req);
+
+#endif
