@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Builds fl-server. Usage: scripts/build.sh [release|asan]   (default: release)
+#   release -> build/        (RelWithDebInfo)
+#   asan    -> build-asan/   (Debug, AddressSanitizer + UndefinedBehaviorSanitizer)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+kind="${1:-release}"
+case "$kind" in
+  release) dir=build; args=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DFL_SANITIZE=OFF) ;;
+  asan)    dir=build-asan; args=(-DCMAKE_BUILD_TYPE=Debug -DFL_SANITIZE=ON) ;;
+  *) echo "usage: scripts/build.sh [release|asan]" >&2; exit 2 ;;
+esac
+if [ ! -f "$dir/build.ninja" ]; then
+  cmake -S . -B "$dir" -G Ninja "${args[@]}" >/dev/null
+fi
+ninja -C "$dir" >/dev/null
+echo "$dir"

@@ -1,0 +1,298 @@
+/* fl_wire.c: see fl_wire.h. */
+#include "fl_wire.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+int fl_free_port(void) {
+    int s = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    assert_int_equal(bind(s, (struct sockaddr *)&a, sizeof(a)), 0);
+    socklen_t l = sizeof(a);
+    getsockname(s, (struct sockaddr *)&a, &l);
+    int port = ntohs(a.sin_port);
+    close(s);
+    return port;
+}
+
+static int fl_try_connect(int port) {
+    int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+                            .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    if (connect(s, (struct sockaddr *)&a, sizeof(a)) != 0) {
+        close(s);
+        return -1;
+    }
+    int one = 1;
+    setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    return s;
+}
+
+void fl_ts_start(fl_ts_t *ts, const char *role, const char *const *args) {
+    fl_ts_start_on(ts, role, 0, args);
+}
+
+void fl_ts_start_on(fl_ts_t *ts, const char *role, int port, const char *const *args) {
+    memset(ts, 0, sizeof(*ts));
+    snprintf(ts->dir, sizeof(ts->dir), "/tmp/fl-wire-XXXXXX");
+    assert_non_null(mkdtemp(ts->dir));
+    snprintf(ts->log, sizeof(ts->log), "%s/server.log", ts->dir);
+    ts->port = port ? port : fl_free_port();
+    char listen[64], data[300];
+    snprintf(listen, sizeof(listen), "-Dbind.listeners=FLUSS://127.0.0.1:%d", ts->port);
+    snprintf(data, sizeof(data), "-Ddata.dir=%s/data", ts->dir);
+    const char *argv[64];
+    int n = 0;
+    argv[n++] = FL_SERVER_BIN;
+    argv[n++] = role;
+    if (!port) argv[n++] = listen;
+    argv[n++] = data;
+    for (int i = 0; args && args[i] && n < 62; i++) argv[n++] = args[i];
+    argv[n] = NULL;
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        int fd = open(ts->log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+        dup2(fd, 2);
+        dup2(fd, 1);
+        execv(argv[0], (char *const *)argv);
+        _exit(127);
+    }
+    ts->pid = pid;
+    for (int i = 0; i < 400; i++) {
+        int s = fl_try_connect(ts->port);
+        if (s >= 0) {
+            close(s);
+            return;
+        }
+        int status;
+        if (waitpid(pid, &status, WNOHANG) == pid) {
+            fprintf(stderr, "fl-server exited early; log %s\n", ts->log);
+            fail();
+        }
+        usleep(25000);
+    }
+    fail_msg("fl-server did not listen on port %d", ts->port);
+}
+
+int fl_ts_run_expect_exit(const char *const *argv_tail, char *out, size_t out_len) {
+    char path[] = "/tmp/fl-wire-out-XXXXXX";
+    int ofd = mkstemp(path);
+    const char *argv[32];
+    int n = 0;
+    argv[n++] = FL_SERVER_BIN;
+    for (int i = 0; argv_tail[i] && n < 31; i++) argv[n++] = argv_tail[i];
+    argv[n] = NULL;
+    pid_t pid = fork();
+    if (pid == 0) {
+        dup2(ofd, 1);
+        dup2(ofd, 2);
+        execv(argv[0], (char *const *)argv);
+        _exit(127);
+    }
+    int status = 0;
+    for (int i = 0; i < 200; i++) {
+        if (waitpid(pid, &status, WNOHANG) == pid) break;
+        usleep(25000);
+        if (i == 199) {
+            kill(pid, SIGKILL);
+            waitpid(pid, &status, 0);
+            close(ofd);
+            unlink(path);
+            fail_msg("fl-server did not exit");
+        }
+    }
+    ssize_t r = pread(ofd, out, out_len - 1, 0);
+    out[r > 0 ? r : 0] = '\0';
+    close(ofd);
+    unlink(path);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+int fl_ts_stop(fl_ts_t *ts) {
+    if (ts->pid <= 0) return 0;
+    kill(ts->pid, SIGTERM);
+    int status = 0;
+    for (int i = 0; i < 600; i++) {
+        if (waitpid(ts->pid, &status, WNOHANG) == ts->pid) {
+            ts->pid = 0;
+            return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+        }
+        usleep(25000);
+    }
+    kill(ts->pid, SIGKILL);
+    waitpid(ts->pid, &status, 0);
+    ts->pid = 0;
+    fail_msg("fl-server did not stop within 15 s of SIGTERM");
+    return -1;
+}
+
+bool fl_ts_alive(const fl_ts_t *ts) {
+    return ts->pid > 0 && kill(ts->pid, 0) == 0 && waitpid(ts->pid, NULL, WNOHANG) == 0;
+}
+
+bool fl_ts_log_has(const fl_ts_t *ts, const char *s) {
+    for (int i = 0; i < 120; i++) {
+        FILE *f = fopen(ts->log, "rb");
+        if (f) {
+            static char buf[1 << 20];
+            size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+            fclose(f);
+            buf[n] = '\0';
+            if (strstr(buf, s)) return true;
+        }
+        usleep(25000);
+    }
+    fprintf(stderr, "log %s lacks: %s\n", ts->log, s);
+    return false;
+}
+
+int fl_cli_connect(int port) {
+    int s = fl_try_connect(port);
+    assert_true(s >= 0);
+    return s;
+}
+
+void fl_cli_send(int fd, const void *p, size_t n) {
+    const uint8_t *b = p;
+    while (n) {
+        ssize_t w = send(fd, b, n, MSG_NOSIGNAL);
+        if (w < 0 && errno == EINTR) continue;
+        assert_true(w > 0);
+        b += w;
+        n -= (size_t)w;
+    }
+}
+
+void fl_cli_send_request(int fd, int16_t key, int16_t ver, int32_t id,
+                         const ProtobufCMessage *msg) {
+    fl_buf_t buf;
+    fl_buf_init(&buf);
+    size_t at = fl_frame_begin_req(&buf, key, ver, id);
+    if (msg) fl_pb_pack(&buf, msg);
+    fl_frame_end(&buf, at);
+    fl_cli_send(fd, buf.p, buf.len);
+    fl_buf_free(&buf);
+}
+
+/* @returns bytes read (n), 0 on EOF, -1 on error, -2 on timeout */
+static int fl_read_full(int fd, uint8_t *p, size_t n, int timeout_ms) {
+    size_t got = 0;
+    while (got < n) {
+        struct pollfd pfd = {fd, POLLIN, 0};
+        int pr = poll(&pfd, 1, timeout_ms);
+        if (pr == 0) return -2;
+        if (pr < 0 && errno == EINTR) continue;
+        ssize_t r = recv(fd, p + got, n - got, 0);
+        if (r == 0) return 0;
+        if (r < 0) {
+            if (errno == EINTR) continue;
+            return -1;
+        }
+        got += (size_t)r;
+    }
+    return (int)n;
+}
+
+int fl_cli_read_frame(int fd, int timeout_ms, fl_buf_t *out) {
+    fl_buf_reset(out);
+    uint8_t pfx[4];
+    int r = fl_read_full(fd, pfx, 4, timeout_ms);
+    if (r <= 0) return r == -2 ? -2 : -1;
+    uint32_t len = (uint32_t)pfx[0] << 24 | (uint32_t)pfx[1] << 16 | (uint32_t)pfx[2] << 8 | pfx[3];
+    assert_true(len < (256u << 20));
+    fl_buf_put(out, pfx, 4);
+    uint8_t *body = fl_buf_extend(out, len);
+    r = len ? fl_read_full(fd, body, len, timeout_ms) : 0;
+    if (len && r <= 0) return r == -2 ? -2 : -1;
+    return 0;
+}
+
+bool fl_cli_closed(int fd, int timeout_ms) {
+    uint8_t b[256];
+    for (;;) {
+        struct pollfd pfd = {fd, POLLIN, 0};
+        int pr = poll(&pfd, 1, timeout_ms);
+        if (pr <= 0) return false;
+        ssize_t r = recv(fd, b, sizeof(b), 0);
+        if (r == 0 || (r < 0 && errno == ECONNRESET)) return true;
+        if (r < 0) return false;
+        /* data before the close: keep reading */
+    }
+}
+
+int fl_cli_read_resp(int fd, int timeout_ms, fl_buf_t *buf, fl_cli_resp_t *resp) {
+    memset(resp, 0, sizeof(*resp));
+    int rc = fl_cli_read_frame(fd, timeout_ms, buf);
+    if (rc) return rc;
+    fl_reader_t rd;
+    fl_rd_init(&rd, buf->p, buf->len);
+    assert_int_equal(fl_frame_read_resp_header(&rd, &resp->hdr), FL_ERR_NONE);
+    resp->body = rd.p + rd.off;
+    resp->body_len = fl_rd_remaining(&rd);
+    if (resp->hdr.type != FL_RESP_SUCCESS) {
+        Fluss__ErrorResponse *er =
+            fluss__error_response__unpack(NULL, resp->body_len, resp->body);
+        assert_non_null(er);
+        resp->error_code = er->error_code;
+        if (er->error_message)
+            snprintf(resp->error_message, sizeof(resp->error_message), "%s", er->error_message);
+        fluss__error_response__free_unpacked(er, NULL);
+    }
+    return 0;
+}
+
+ProtobufCMessage *fl_cli_call(int fd, int16_t key, int16_t ver, const ProtobufCMessage *req,
+                              const ProtobufCMessageDescriptor *desc, fl_arena_t *arena) {
+    static int32_t next_id = 1;
+    int32_t id = next_id++;
+    fl_cli_send_request(fd, key, ver, id, req);
+    fl_buf_t buf;
+    fl_buf_init(&buf);
+    fl_cli_resp_t resp;
+    assert_int_equal(fl_cli_read_resp(fd, 10000, &buf, &resp), 0);
+    if (resp.hdr.type != FL_RESP_SUCCESS)
+        fail_msg("request %d (api %d) failed: %d %s", id, key, resp.error_code,
+                 resp.error_message);
+    assert_int_equal(resp.hdr.request_id, id);
+    const char *why = NULL;
+    ProtobufCMessage *msg = fl_pb_unpack(arena, desc, resp.body, resp.body_len, &why);
+    if (!msg) fail_msg("response does not decode: %s", why);
+    fl_buf_free(&buf);
+    return msg;
+}
+
+void fl_cli_assert_serving(int fd) {
+    fl_arena_t *arena = fl_arena_new(0);
+    Fluss__ApiVersionsRequest req = FLUSS__API_VERSIONS_REQUEST__INIT;
+    req.client_software_name = "fl-wire-test";
+    req.client_software_version = "0";
+    Fluss__ApiVersionsResponse *resp = (Fluss__ApiVersionsResponse *)fl_cli_call(
+        fd, 1000, 0, &req.base, &fluss__api_versions_response__descriptor, arena);
+    assert_true(resp->n_api_versions > 0);
+    fl_arena_destroy(arena);
+}
+
+void fl_cli_assert_port_serving(int port) {
+    int fd = fl_cli_connect(port);
+    fl_cli_assert_serving(fd);
+    close(fd);
+}

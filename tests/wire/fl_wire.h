@@ -1,0 +1,65 @@
+/* fl_wire.h: helpers for black-box wire tests. They start the real fl-server binary on a
+ * loopback port and speak raw bytes or framed protobuf to it. */
+#ifndef FL_WIRE_H
+#define FL_WIRE_H
+
+#include <sys/types.h>
+
+#include "fl_buf.h"
+#include "fl_frame.h"
+#include "fl_pb.h"
+
+typedef struct fl_ts_s {
+    pid_t pid;
+    int port;
+    char dir[256];      /* scratch directory (data.dir lives below it) */
+    char log[300];      /* server stderr */
+} fl_ts_t;
+
+/** @brief Start `fl-server <role>` with -D args (NULL-terminated) on a free port.
+ *  Aborts the test on failure. */
+void fl_ts_start(fl_ts_t *ts, const char *role, const char *const *args);
+/** @brief Like fl_ts_start, but the caller's args set bind.listeners; wait for `port`. */
+void fl_ts_start_on(fl_ts_t *ts, const char *role, int port, const char *const *args);
+/** @returns a loopback port that was free a moment ago. */
+int fl_free_port(void);
+/** @brief Start and expect the process to exit; @returns its exit code. */
+int fl_ts_run_expect_exit(const char *const *argv_tail, char *out, size_t out_len);
+/** @brief SIGTERM, wait. @returns the exit status (or 128+signal). */
+int fl_ts_stop(fl_ts_t *ts);
+/** @returns true if the server log contains s (waits up to 3 s for it to appear). */
+bool fl_ts_log_has(const fl_ts_t *ts, const char *s);
+/** @returns true while the server process runs. */
+bool fl_ts_alive(const fl_ts_t *ts);
+
+int fl_cli_connect(int port); /* aborts on failure */
+void fl_cli_send(int fd, const void *p, size_t n);
+void fl_cli_send_request(int fd, int16_t key, int16_t ver, int32_t id,
+                         const ProtobufCMessage *msg);
+/** @brief Read one response frame (prefix included) into out.
+ *  @returns 0, -1 on EOF/reset before a whole frame, -2 on timeout. */
+int fl_cli_read_frame(int fd, int timeout_ms, fl_buf_t *out);
+/** @returns true if the peer closes the connection within timeout_ms (no data expected). */
+bool fl_cli_closed(int fd, int timeout_ms);
+
+/** Parsed response. body points into the frame buffer. */
+typedef struct fl_cli_resp_s {
+    fl_resp_header_t hdr;
+    const uint8_t *body;
+    size_t body_len;
+    int32_t error_code;       /* for ERROR/SERVER_FAILURE */
+    char error_message[512];  /* "" when absent */
+} fl_cli_resp_t;
+
+/** @brief Read and parse one response. @returns 0, or as fl_cli_read_frame. */
+int fl_cli_read_resp(int fd, int timeout_ms, fl_buf_t *buf, fl_cli_resp_t *resp);
+/** @brief Round trip: send a request and read its response (asserts success type and id),
+ *  decoding the body into arena with desc. */
+ProtobufCMessage *fl_cli_call(int fd, int16_t key, int16_t ver, const ProtobufCMessage *req,
+                              const ProtobufCMessageDescriptor *desc, fl_arena_t *arena);
+/** @brief ApiVersions round trip on fd; asserts it works (the "server still serves" check). */
+void fl_cli_assert_serving(int fd);
+/** @brief Open a fresh connection and check it is served, then close it. */
+void fl_cli_assert_port_serving(int port);
+
+#endif
