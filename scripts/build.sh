@@ -10,8 +10,8 @@ case "$kind" in
   asan)    dir=build-asan; args=(-DCMAKE_BUILD_TYPE=Debug -DFL_SANITIZE=ON) ;;
   *) echo "usage: scripts/build.sh [release|asan]" >&2; exit 2 ;;
 esac
-if [ ! -f "$dir/build.ninja" ]; then
-  cmake -S . -B "$dir" -G Ninja "${args[@]}" >/dev/null
-fi
+py="${FL_PYTHON:-}"
+[ -n "$py" ] || py=$(scripts/python-env.sh)
+cmake -S . -B "$dir" -G Ninja "${args[@]}" -DFL_PYTHON="$py" >/dev/null
 ninja -C "$dir" >/dev/null
 echo "$dir"
