@@ -10,8 +10,8 @@ case "$kind" in
   asan)    dir=build-asan; args=(-DCMAKE_BUILD_TYPE=Debug -DFL_SANITIZE=ON) ;;
   *) echo "usage: scripts/build.sh [release|asan]" >&2; exit 2 ;;
 esac
-py="${FL_PYTHON:-}"
-[ -n "$py" ] || py=$(scripts/python-env.sh)
+# FL_PYTHON unset: make/refresh .venv for the reader checks; set (even empty): use as given.
+if [ -z "${FL_PYTHON+x}" ]; then py=$(scripts/python-env.sh); else py="$FL_PYTHON"; fi
 cmake -S . -B "$dir" -G Ninja "${args[@]}" -DFL_PYTHON="$py" >/dev/null
 ninja -C "$dir" >/dev/null
 echo "$dir"

@@ -3,5 +3,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
-scripts/build.sh release >/dev/null
+FL_PYTHON="" scripts/build.sh release >/dev/null
 scripts/local-cluster.sh start
