@@ -17,18 +17,35 @@
 typedef struct fl_handler_entry_s {
     int16_t key;
     fl_handler_cb *cb;
+    bool needs_catalog; /* served only where the catalog lives (coordinator, local) */
 } fl_handler_entry_t;
 
 static const fl_handler_entry_t fl_handlers[] = {
-    {FL_API_API_VERSIONS, fl_rpc_api_versions},
-    {FL_API_GET_METADATA, fl_rpc_get_metadata},
+    {FL_API_API_VERSIONS, fl_rpc_api_versions, false},
+    {FL_API_GET_METADATA, fl_rpc_get_metadata, false},
+    {FL_API_CREATE_DATABASE, fl_rpc_create_database, true},
+    {FL_API_DROP_DATABASE, fl_rpc_drop_database, true},
+    {FL_API_LIST_DATABASES, fl_rpc_list_databases, true},
+    {FL_API_DATABASE_EXISTS, fl_rpc_database_exists, true},
+    {FL_API_GET_DATABASE_INFO, fl_rpc_get_database_info, true},
+    {FL_API_CREATE_TABLE, fl_rpc_create_table, true},
+    {FL_API_DROP_TABLE, fl_rpc_drop_table, true},
+    {FL_API_GET_TABLE_INFO, fl_rpc_get_table_info, true},
+    {FL_API_LIST_TABLES, fl_rpc_list_tables, true},
+    {FL_API_TABLE_EXISTS, fl_rpc_table_exists, true},
+    {FL_API_GET_TABLE_SCHEMA, fl_rpc_get_table_schema, true},
+    {FL_API_ALTER_TABLE, fl_rpc_alter_table, true},
+    {FL_API_CREATE_PARTITION, fl_rpc_create_partition, true},
+    {FL_API_DROP_PARTITION, fl_rpc_drop_partition, true},
+    {FL_API_LIST_PARTITION_INFOS, fl_rpc_list_partition_infos, true},
 };
 
 fl_handler_cb *fl_dispatch_handler(const fl_server_t *srv, int key) {
     const fl_api_t *api = fl_api_get(key);
     if (!api || !(api->roles & srv->roles)) return NULL;
     for (size_t i = 0; i < FL_ARRAY_LEN(fl_handlers); i++)
-        if (fl_handlers[i].key == key) return fl_handlers[i].cb;
+        if (fl_handlers[i].key == key)
+            return fl_handlers[i].needs_catalog && !srv->catalog ? NULL : fl_handlers[i].cb;
     return NULL;
 }
 

@@ -14,12 +14,29 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <strings.h>
 
 #include <event2/buffer.h>
 
 #include "fl_server_int.h"
 
 static __thread char fl_srv_why[512];
+
+static int fl_server_open_catalog(fl_server_t *srv, fl_config_t *conf, const char **why);
+
+/* mkdir -p */
+static int fl_mkdirs(const char *path) {
+    char tmp[4096];
+    snprintf(tmp, sizeof(tmp), "%s", path);
+    for (char *p = tmp + 1; *p; p++) {
+        if (*p != '/') continue;
+        *p = '\0';
+        if (mkdir(tmp, 0755) && errno != EEXIST) return -1;
+        *p = '/';
+    }
+    return mkdir(tmp, 0755) && errno != EEXIST ? -1 : 0;
+}
 
 static void fl_accept_cb(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr *sa,
                          int salen, void *arg) {
@@ -263,9 +280,10 @@ fl_server_t *fl_server_new(fl_config_t *conf, unsigned roles, const char **why) 
         }
     }
 
+    if ((roles & FL_ROLE_CS) && fl_server_open_catalog(srv, conf, why)) goto err;
+
     /* Membership: the coordinator knows itself; in local mode the tablet server in the same
-     * process is registered at once. Separate tablet-server processes join over RPC (the
-     * coordinator issue). */
+     * process is registered at once. Separate tablet-server processes join over RPC. */
     srv->cluster = fl_cluster_new();
     fl_endpoint_t eps[FL_MAX_ENDPOINTS];
     for (int i = 0; i < srv->n_listeners; i++) eps[i] = srv->listeners[i].advertised;
@@ -273,6 +291,7 @@ fl_server_t *fl_server_new(fl_config_t *conf, unsigned roles, const char **why) 
     if (roles == FL_ROLE_BOTH)
         fl_cluster_register_tablet(srv->cluster, srv->tablet_id, eps, srv->n_listeners,
                                    srv->rack, fl_now_ms());
+    fl_server_notify_metadata(srv);
 
     srv->sig_term = evsignal_new(srv->base, SIGTERM, fl_signal_cb, srv);
     srv->sig_int = evsignal_new(srv->base, SIGINT, fl_signal_cb, srv);
@@ -283,6 +302,81 @@ fl_server_t *fl_server_new(fl_config_t *conf, unsigned roles, const char **why) 
 err:
     fl_server_free(srv);
     return NULL;
+}
+
+void fl_server_notify_metadata(fl_server_t *srv) {
+    if (!srv->catalog) return;
+    /* the catalog places new replicas on the live tablet servers */
+    size_t n = fl_cluster_tablet_count(srv->cluster), k = 0;
+    int32_t *ids = fl_malloc((n ? n : 1) * sizeof(int32_t));
+    for (size_t i = 0; i < n; i++) {
+        const fl_server_node_t *node = fl_cluster_tablet_at(srv->cluster, i);
+        if (node->alive) ids[k++] = node->id;
+    }
+    fl_catalog_set_servers(srv->catalog, ids, k);
+    fl_free(ids);
+}
+
+static void fl_auto_partition_cb(evutil_socket_t fd, short what, void *arg) {
+    fl_server_t *srv = arg;
+    FL_UNUSED(fd);
+    FL_UNUSED(what);
+    int changed = fl_catalog_auto_partition(srv->catalog, fl_now_ms());
+    if (changed) fl_server_notify_metadata(srv);
+}
+
+/* The coordinator's metadata lives in <data.dir>/coordinator/meta (RocksDB). */
+static int fl_server_open_catalog(fl_server_t *srv, fl_config_t *conf, const char **why) {
+    const char *data = fl_config_get_str(conf, "data.dir", "/tmp/fluss-data");
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/coordinator/meta", data);
+    if (fl_mkdirs(path)) {
+        snprintf(fl_srv_why, sizeof(fl_srv_why), "cannot create %s: %s", path, strerror(errno));
+        *why = fl_srv_why;
+        return -1;
+    }
+    srv->ms = fl_metastore_open_rocksdb(path, why);
+    if (!srv->ms) return -1;
+    fl_catalog_opts_t o;
+    memset(&o, 0, sizeof(o));
+    int64_t v;
+    bool bv;
+#define GETI(key, dflt, field)                                                                 \
+    if (fl_config_get_int(conf, key, dflt, &v, why)) return -1;                                \
+    if (v < 1 || v > INT32_MAX) {                                                              \
+        snprintf(fl_srv_why, sizeof(fl_srv_why), "%s must be between 1 and %d", key, INT32_MAX); \
+        *why = fl_srv_why;                                                                     \
+        return -1;                                                                             \
+    }                                                                                          \
+    o.field = (int32_t)v;
+    GETI("default.bucket.number", 1, default_bucket_number);
+    GETI("default.replication.factor", 1, default_replication_factor);
+    GETI("max.partition.num", 1000, max_partition_num);
+    GETI("max.bucket.num", 128000, max_bucket_num);
+#undef GETI
+    if (fl_config_get_bool(conf, "allow.create.log.tables", true, &bv, why)) return -1;
+    o.allow_log_tables = bv;
+    if (fl_config_get_bool(conf, "allow.create.kv.tables", true, &bv, why)) return -1;
+    o.allow_kv_tables = bv;
+    const char *fmt = fl_config_get(conf, "datalake.format");
+    if (fmt && strcasecmp(fmt, "paimon") && strcasecmp(fmt, "iceberg") && strcasecmp(fmt, "lance")) {
+        snprintf(fl_srv_why, sizeof(fl_srv_why),
+                 "datalake.format '%s' is not one of paimon, iceberg, lance", fmt);
+        *why = fl_srv_why;
+        return -1;
+    }
+    o.datalake_format = fmt;
+    srv->catalog = fl_catalog_open(srv->ms, &o, why);
+    if (!srv->catalog) return -1;
+    if (fl_config_get_duration(conf, "auto-partition.check.interval", 600000,
+                               &srv->auto_partition_ms, why))
+        return -1;
+    srv->auto_partition_timer =
+        event_new(srv->base, -1, EV_PERSIST, fl_auto_partition_cb, srv);
+    struct timeval tv = {(time_t)(srv->auto_partition_ms / 1000),
+                         (suseconds_t)((srv->auto_partition_ms % 1000) * 1000)};
+    evtimer_add(srv->auto_partition_timer, &tv);
+    return 0;
 }
 
 int fl_server_run(fl_server_t *srv) {
@@ -313,6 +407,9 @@ void fl_server_free(fl_server_t *srv) {
     if (srv->sig_int) event_free(srv->sig_int);
     if (srv->accept_retry) event_free(srv->accept_retry);
     if (srv->shutdown_timer) event_free(srv->shutdown_timer);
+    if (srv->auto_partition_timer) event_free(srv->auto_partition_timer);
+    fl_catalog_free(srv->catalog);
+    fl_metastore_close(srv->ms);
     fl_cluster_free(srv->cluster);
     if (srv->base) event_base_free(srv->base);
     fl_free(srv);

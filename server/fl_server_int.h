@@ -17,6 +17,7 @@
 
 #include "fl_arena.h"
 #include "fl_buf.h"
+#include "fl_catalog.h"
 #include "fl_cluster.h"
 #include "fl_endpoint.h"
 #include "fl_frame.h"
@@ -79,6 +80,10 @@ struct fl_server_s {
     int32_t tablet_id;            /* tablet-server.id, -1 when not a tablet server */
     char rack[64];
     fl_cluster_t *cluster;        /* membership (coordinator role), owned */
+    fl_metastore_t *ms;           /* metadata store (coordinator role), owned */
+    fl_catalog_t *catalog;        /* databases/tables/partitions (coordinator role), owned */
+    struct event *auto_partition_timer;
+    int64_t auto_partition_ms;    /* auto-partition.check.interval */
     fl_conn_t *conns;             /* open connections */
     int64_t n_conns;
     uint64_t next_conn_id;
@@ -106,8 +111,26 @@ void fl_dispatch(fl_conn_t *conn, const uint8_t *frame, size_t len);
 /** @returns the handler for key in this server's roles, or NULL. */
 fl_handler_cb *fl_dispatch_handler(const fl_server_t *srv, int key);
 
+/** @brief Metadata changed (tables, partitions, servers): tell whoever caches it. */
+void fl_server_notify_metadata(fl_server_t *srv);
+
 /* rpc_*.c handlers */
 void fl_rpc_api_versions(fl_req_t *req);
 void fl_rpc_get_metadata(fl_req_t *req);
+void fl_rpc_create_database(fl_req_t *req);
+void fl_rpc_drop_database(fl_req_t *req);
+void fl_rpc_list_databases(fl_req_t *req);
+void fl_rpc_database_exists(fl_req_t *req);
+void fl_rpc_get_database_info(fl_req_t *req);
+void fl_rpc_create_table(fl_req_t *req);
+void fl_rpc_drop_table(fl_req_t *req);
+void fl_rpc_get_table_info(fl_req_t *req);
+void fl_rpc_list_tables(fl_req_t *req);
+void fl_rpc_table_exists(fl_req_t *req);
+void fl_rpc_get_table_schema(fl_req_t *req);
+void fl_rpc_alter_table(fl_req_t *req);
+void fl_rpc_create_partition(fl_req_t *req);
+void fl_rpc_drop_partition(fl_req_t *req);
+void fl_rpc_list_partition_infos(fl_req_t *req);
 
 #endif
