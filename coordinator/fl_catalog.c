@@ -423,7 +423,9 @@ static bool fl_load_table(const uint8_t *k, size_t kl, const uint8_t *v, size_t 
     if (!root) return false;
     fl_table_t *t = fl_calloc(1, sizeof(*t));
     t->arena = fl_arena_new(0);
-    t->id = strtoll((const char *)k + 6, NULL, 10);
+    char idbuf[32];
+    snprintf(idbuf, sizeof(idbuf), "%.*s", (int)(kl > 6 ? kl - 6 : 0), (const char *)k + 6);
+    t->id = strtoll(idbuf, NULL, 10); /* keys are not NUL-terminated */
     const char *dbn = json_string_value(json_object_get(root, "database"));
     const char *tn = json_string_value(json_object_get(root, "table"));
     char *desc = fl_sub_json(root, "descriptor");

@@ -50,12 +50,31 @@ void fl_ts_start(fl_ts_t *ts, const char *role, const char *const *args) {
     fl_ts_start_on(ts, role, 0, args);
 }
 
+static void fl_ts_spawn(fl_ts_t *ts, const char *role, const char *const *args);
+
 void fl_ts_start_on(fl_ts_t *ts, const char *role, int port, const char *const *args) {
     memset(ts, 0, sizeof(*ts));
     snprintf(ts->dir, sizeof(ts->dir), "/tmp/fl-wire-XXXXXX");
     assert_non_null(mkdtemp(ts->dir));
     snprintf(ts->log, sizeof(ts->log), "%s/server.log", ts->dir);
     ts->port = port ? port : fl_free_port();
+    ts->own_listener = port == 0;
+    fl_ts_spawn(ts, role, args);
+}
+
+void fl_ts_restart(fl_ts_t *ts, const char *role, const char *const *args) {
+    assert_true(ts->pid == 0);
+    fl_ts_spawn(ts, role, args);
+}
+
+void fl_ts_kill9(fl_ts_t *ts) {
+    if (ts->pid <= 0) return;
+    kill(ts->pid, SIGKILL);
+    waitpid(ts->pid, NULL, 0);
+    ts->pid = 0;
+}
+
+static void fl_ts_spawn(fl_ts_t *ts, const char *role, const char *const *args) {
     char listen[64], data[300];
     snprintf(listen, sizeof(listen), "-Dbind.listeners=FLUSS://127.0.0.1:%d", ts->port);
     snprintf(data, sizeof(data), "-Ddata.dir=%s/data", ts->dir);
@@ -63,7 +82,7 @@ void fl_ts_start_on(fl_ts_t *ts, const char *role, int port, const char *const *
     int n = 0;
     argv[n++] = FL_SERVER_BIN;
     argv[n++] = role;
-    if (!port) argv[n++] = listen;
+    if (ts->own_listener) argv[n++] = listen;
     argv[n++] = data;
     for (int i = 0; args && args[i] && n < 62; i++) argv[n++] = args[i];
     argv[n] = NULL;

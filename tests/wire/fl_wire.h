@@ -14,6 +14,7 @@ typedef struct fl_ts_s {
     int port;
     char dir[256];      /* scratch directory (data.dir lives below it) */
     char log[300];      /* server stderr */
+    bool own_listener;  /* fl_ts_start chose the listener (and adds -Dbind.listeners) */
 } fl_ts_t;
 
 /** @brief Start `fl-server <role>` with -D args (NULL-terminated) on a free port.
@@ -23,6 +24,10 @@ void fl_ts_start(fl_ts_t *ts, const char *role, const char *const *args);
 void fl_ts_start_on(fl_ts_t *ts, const char *role, int port, const char *const *args);
 /** @returns a loopback port that was free a moment ago. */
 int fl_free_port(void);
+/** @brief SIGKILL the server (no clean shutdown). */
+void fl_ts_kill9(fl_ts_t *ts);
+/** @brief Start the server again on the same port and data directory. */
+void fl_ts_restart(fl_ts_t *ts, const char *role, const char *const *args);
 /** @brief Start and expect the process to exit; @returns its exit code. */
 int fl_ts_run_expect_exit(const char *const *argv_tail, char *out, size_t out_len);
 /** @brief SIGTERM, wait. @returns the exit status (or 128+signal). */
