@@ -64,6 +64,11 @@ fl_err_t fl_cluster_register_tablet(fl_cluster_t *cluster, int32_t id, const fl_
     return FL_ERR_NONE;
 }
 
+void fl_cluster_mark_dead(fl_cluster_t *cluster, int32_t id) {
+    for (size_t i = 0; i < cluster->n_tablets; i++)
+        if (cluster->tablets[i].id == id) cluster->tablets[i].alive = false;
+}
+
 size_t fl_cluster_tablet_count(const fl_cluster_t *cluster) {
     return cluster->n_tablets;
 }

@@ -32,6 +32,8 @@ const fl_server_node_t *fl_cluster_coordinator(const fl_cluster_t *cluster);
  *  @returns FL_ERR_NONE, or FL_ERR__INVAL for a negative id. */
 fl_err_t fl_cluster_register_tablet(fl_cluster_t *cluster, int32_t id, const fl_endpoint_t *eps,
                                     int n, const char *rack, int64_t now_ms);
+/** @brief Mark tablet server id dead (it stays known; a heartbeat revives it). */
+void fl_cluster_mark_dead(fl_cluster_t *cluster, int32_t id);
 /** @returns the number of tablet servers known (alive or not). */
 size_t fl_cluster_tablet_count(const fl_cluster_t *cluster);
 /** @returns tablet server i (0 <= i < count), in ascending id order. */

@@ -24,6 +24,11 @@ typedef enum fl_api_key_e {
 #define FL_API_KEY_MIN 1000
 #define FL_API_KEY_MAX 1059
 
+/* Keys of our own between fl-server processes (protocol/fl_internal.proto). Never listed in
+ * ApiVersions; served only by the coordinator. */
+#define FL_API_INTERNAL_MIN 9000
+#define FL_API_INTERNAL_TS_HEARTBEAT 9001
+
 typedef struct fl_api_s {
     int16_t key;
     const char *name;      /* "CREATE_TABLE" */

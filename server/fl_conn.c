@@ -253,7 +253,7 @@ static void fl_conn_event_cb(struct bufferevent *bev, short what, void *arg) {
 
 /* ---- requests ---------------------------------------------------------------------------- */
 
-static void fl_req_finish(fl_req_t *req, const fl_buf_t *frame) {
+void fl_req_finish_raw(fl_req_t *req, const fl_buf_t *frame) {
     fl_conn_t *conn = req->conn;
     fl_server_t *srv = conn->srv;
     if (conn->bev) fl_conn_send(conn, frame);
@@ -273,7 +273,7 @@ void fl_req_respond(fl_req_t *req, const ProtobufCMessage *resp) {
     fl_log_debug("server", "connection %llu: %s request %d answered in %lld us",
                  (unsigned long long)req->conn->id, req->api ? req->api->name : "?",
                  req->hdr.request_id, (long long)(fl_mono_us() - req->start_us));
-    fl_req_finish(req, &buf);
+    fl_req_finish_raw(req, &buf);
     fl_buf_free(&buf);
 }
 
@@ -294,6 +294,6 @@ void fl_req_fail(fl_req_t *req, fl_err_t code, const char *fmt, ...) {
     fl_log_debug("server", "connection %llu: %s request %d failed: %s %s",
                  (unsigned long long)req->conn->id, req->api ? req->api->name : "?",
                  req->hdr.request_id, fl_err2name(code), m ? m : "");
-    fl_req_finish(req, &buf);
+    fl_req_finish_raw(req, &buf);
     fl_buf_free(&buf);
 }

@@ -10,6 +10,9 @@
  *      a message that names the bad byte offset or the missing field.
  * Every rejection is logged at WARN with the connection, the API and the reason. */
 #include <stdio.h>
+#include <string.h>
+
+#include "fl_internal.pb-c.h"
 
 #include "fl_server_int.h"
 
@@ -22,7 +25,7 @@ typedef struct fl_handler_entry_s {
 
 static const fl_handler_entry_t fl_handlers[] = {
     {FL_API_API_VERSIONS, fl_rpc_api_versions, false},
-    {FL_API_GET_METADATA, fl_rpc_get_metadata, false},
+    {FL_API_GET_METADATA, fl_rpc_get_metadata, true},
     {FL_API_CREATE_DATABASE, fl_rpc_create_database, true},
     {FL_API_DROP_DATABASE, fl_rpc_drop_database, true},
     {FL_API_LIST_DATABASES, fl_rpc_list_databases, true},
@@ -40,12 +43,36 @@ static const fl_handler_entry_t fl_handlers[] = {
     {FL_API_LIST_PARTITION_INFOS, fl_rpc_list_partition_infos, true},
 };
 
+/* A tablet-server process has no catalog: the APIs that both server types serve and that need
+ * it are forwarded to the coordinator over the coordinator link. */
 fl_handler_cb *fl_dispatch_handler(const fl_server_t *srv, int key) {
     const fl_api_t *api = fl_api_get(key);
     if (!api || !(api->roles & srv->roles)) return NULL;
-    for (size_t i = 0; i < FL_ARRAY_LEN(fl_handlers); i++)
-        if (fl_handlers[i].key == key)
-            return fl_handlers[i].needs_catalog && !srv->catalog ? NULL : fl_handlers[i].cb;
+    for (size_t i = 0; i < FL_ARRAY_LEN(fl_handlers); i++) {
+        if (fl_handlers[i].key != key) continue;
+        if (!fl_handlers[i].needs_catalog || srv->catalog) return fl_handlers[i].cb;
+        return srv->coordlink && api->roles == FL_ROLE_BOTH ? fl_rpc_forward : NULL;
+    }
+    return NULL;
+}
+
+/* Our own keys between fl-server processes (fl_internal.proto). */
+typedef struct fl_internal_api_s {
+    int16_t key;
+    const char *name;
+    const ProtobufCMessageDescriptor *request;
+    fl_handler_cb *cb;
+} fl_internal_api_t;
+
+static const fl_internal_api_t fl_internal_apis[] = {
+    {FL_API_INTERNAL_TS_HEARTBEAT, "TABLET_SERVER_HEARTBEAT",
+     &flint__tablet_server_heartbeat_request__descriptor, fl_rpc_ts_heartbeat},
+};
+
+static const fl_internal_api_t *fl_internal_api(const fl_server_t *srv, int key) {
+    if (!srv->catalog) return NULL; /* served by the coordinator only */
+    for (size_t i = 0; i < FL_ARRAY_LEN(fl_internal_apis); i++)
+        if (fl_internal_apis[i].key == key) return &fl_internal_apis[i];
     return NULL;
 }
 
@@ -65,6 +92,16 @@ void fl_dispatch(fl_conn_t *conn, const uint8_t *frame, size_t len) {
     fl_frame_read_req_header(&rd, &hdr); /* length checked by the caller: cannot fail */
     const fl_api_t *api = fl_api_get(hdr.api_key);
     fl_handler_cb *cb = fl_dispatch_handler(srv, hdr.api_key);
+    const fl_internal_api_t *iapi = NULL;
+    fl_api_t internal;
+    if (!cb && hdr.api_key >= FL_API_INTERNAL_MIN && (iapi = fl_internal_api(srv, hdr.api_key))) {
+        memset(&internal, 0, sizeof(internal));
+        internal.key = iapi->key;
+        internal.name = iapi->name;
+        internal.request = iapi->request;
+        api = &internal;
+        cb = iapi->cb;
+    }
     char msg[256];
     if (!cb) {
         if (!api)
@@ -94,7 +131,10 @@ void fl_dispatch(fl_conn_t *conn, const uint8_t *frame, size_t len) {
     req->api = api;
     req->start_us = fl_mono_us();
     const char *why = NULL;
-    req->body = fl_pb_unpack(arena, api->request, rd.p + rd.off, fl_rd_remaining(&rd), &why);
+    req->api = iapi ? NULL : api;
+    req->raw = rd.p + rd.off;
+    req->raw_len = fl_rd_remaining(&rd);
+    req->body = fl_pb_unpack(arena, api->request, req->raw, req->raw_len, &why);
     conn->inflight++;
     conn->refs++;
     if (!req->body) {

@@ -183,6 +183,9 @@ static int fl_server_load_opts(fl_server_t *srv, fl_config_t *conf, const char *
     FL_CONF_GET(fl_config_get_int, "server.max-inflight-requests-per-connection", 500,
                 srv->opts.max_inflight);
     FL_CONF_GET(fl_config_get_duration, "server.shutdown-timeout", 10000, srv->opts.shutdown_ms);
+    FL_CONF_GET(fl_config_get_duration, "server.heartbeat-interval", 1000, srv->opts.heartbeat_ms);
+    FL_CONF_GET(fl_config_get_duration, "server.heartbeat-timeout", 10000,
+                srv->opts.heartbeat_timeout_ms);
     srv->opts.out_high = 64LL << 20;
     if (srv->opts.max_conns < 1 || srv->opts.max_inflight < 1) {
         snprintf(fl_srv_why, sizeof(fl_srv_why),
@@ -292,6 +295,19 @@ fl_server_t *fl_server_new(fl_config_t *conf, unsigned roles, const char **why) 
         fl_cluster_register_tablet(srv->cluster, srv->tablet_id, eps, srv->n_listeners,
                                    srv->rack, fl_now_ms());
     fl_server_notify_metadata(srv);
+    if (roles & FL_ROLE_CS) fl_server_start_liveness(srv);
+    if (roles == FL_ROLE_TS) {
+        const char *ca = fl_config_get(conf, "server.coordinator-address");
+        if (!ca) {
+            snprintf(fl_srv_why, sizeof(fl_srv_why),
+                     "server.coordinator-address (host:port of the coordinator) is required for "
+                     "a tablet server");
+            *why = fl_srv_why;
+            goto err;
+        }
+        srv->coordlink = fl_coordlink_new(srv, ca, srv->opts.heartbeat_ms, why);
+        if (!srv->coordlink) goto err;
+    }
 
     srv->sig_term = evsignal_new(srv->base, SIGTERM, fl_signal_cb, srv);
     srv->sig_int = evsignal_new(srv->base, SIGINT, fl_signal_cb, srv);
@@ -305,6 +321,7 @@ err:
 }
 
 void fl_server_notify_metadata(fl_server_t *srv) {
+    srv->metadata_version++;
     if (!srv->catalog) return;
     /* the catalog places new replicas on the live tablet servers */
     size_t n = fl_cluster_tablet_count(srv->cluster), k = 0;
@@ -408,6 +425,8 @@ void fl_server_free(fl_server_t *srv) {
     if (srv->accept_retry) event_free(srv->accept_retry);
     if (srv->shutdown_timer) event_free(srv->shutdown_timer);
     if (srv->auto_partition_timer) event_free(srv->auto_partition_timer);
+    if (srv->liveness_timer) event_free(srv->liveness_timer);
+    fl_coordlink_free(srv->coordlink);
     fl_catalog_free(srv->catalog);
     fl_metastore_close(srv->ms);
     fl_cluster_free(srv->cluster);

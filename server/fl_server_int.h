@@ -28,6 +28,7 @@
 typedef struct fl_conn_s fl_conn_t;
 typedef struct fl_req_s fl_req_t;
 typedef struct fl_listener_s fl_listener_t;
+typedef struct fl_coordlink_s fl_coordlink_t;
 
 struct fl_listener_s {
     fl_server_t *srv;
@@ -56,6 +57,8 @@ struct fl_req_s {
     fl_req_header_t hdr;
     const fl_api_t *api;
     ProtobufCMessage *body; /* decoded request, in arena */
+    const uint8_t *raw;     /* the encoded body: valid only during the handler call */
+    size_t raw_len;
     int64_t start_us;
 };
 
@@ -66,6 +69,8 @@ typedef struct fl_server_opts_s {
     int64_t max_inflight;     /* server.max-inflight-requests-per-connection */
     int64_t out_high;         /* stop reading while a connection's output exceeds this */
     int64_t shutdown_ms;      /* server.shutdown-timeout */
+    int64_t heartbeat_ms;     /* server.heartbeat-interval (tablet -> coordinator) */
+    int64_t heartbeat_timeout_ms; /* server.heartbeat-timeout (coordinator marks dead) */
 } fl_server_opts_t;
 
 typedef void (fl_before_sleep_cb)(fl_server_t *srv, void *arg);
@@ -83,6 +88,9 @@ struct fl_server_s {
     fl_metastore_t *ms;           /* metadata store (coordinator role), owned */
     fl_catalog_t *catalog;        /* databases/tables/partitions (coordinator role), owned */
     struct event *auto_partition_timer;
+    struct event *liveness_timer; /* coordinator: marks silent tablet servers dead */
+    fl_coordlink_t *coordlink;    /* tablet-server process: link to the coordinator */
+    int64_t metadata_version;     /* grows on every metadata change */
     int64_t auto_partition_ms;    /* auto-partition.check.interval */
     fl_conn_t *conns;             /* open connections */
     int64_t n_conns;
@@ -103,6 +111,15 @@ void fl_server_maybe_finish(fl_server_t *srv);
 /* Requests: every handler ends its request with exactly one of these. */
 void fl_req_respond(fl_req_t *req, const ProtobufCMessage *resp);
 void fl_req_fail(fl_req_t *req, fl_err_t code, const char *fmt, ...) FL_PRINTF(3, 4);
+/** @brief Answer with a complete, already encoded response frame. */
+void fl_req_finish_raw(fl_req_t *req, const fl_buf_t *frame);
+
+/* fl_coordlink.c (tablet-server processes) */
+fl_coordlink_t *fl_coordlink_new(fl_server_t *srv, const char *address, int64_t interval_ms,
+                                 const char **why);
+/** @brief Forward req to the coordinator; false when the link is down. */
+bool fl_coordlink_forward(fl_coordlink_t *link, fl_req_t *req, const uint8_t *body, size_t len);
+void fl_coordlink_free(fl_coordlink_t *link);
 
 /* fl_dispatch.c */
 typedef void (fl_handler_cb)(fl_req_t *req);
@@ -110,6 +127,8 @@ typedef void (fl_handler_cb)(fl_req_t *req);
 void fl_dispatch(fl_conn_t *conn, const uint8_t *frame, size_t len);
 /** @returns the handler for key in this server's roles, or NULL. */
 fl_handler_cb *fl_dispatch_handler(const fl_server_t *srv, int key);
+
+void fl_server_start_liveness(fl_server_t *srv);
 
 /** @brief Metadata changed (tables, partitions, servers): tell whoever caches it. */
 void fl_server_notify_metadata(fl_server_t *srv);
@@ -132,5 +151,7 @@ void fl_rpc_alter_table(fl_req_t *req);
 void fl_rpc_create_partition(fl_req_t *req);
 void fl_rpc_drop_partition(fl_req_t *req);
 void fl_rpc_list_partition_infos(fl_req_t *req);
+void fl_rpc_forward(fl_req_t *req);
+void fl_rpc_ts_heartbeat(fl_req_t *req);
 
 #endif

@@ -79,7 +79,7 @@ static void test_single_roles_set_server_type(void **state) {
     close(fd);
     assert_int_equal(fl_ts_stop(&ts), 0);
 
-    const char *args[] = {"-Dtablet-server.id=3", NULL};
+    const char *args[] = {"-Dtablet-server.id=3", "-Dserver.coordinator-address=127.0.0.1:1", NULL};
     fl_ts_start(&ts, "tabletServer", args);
     fd = fl_cli_connect(ts.port);
     r = handshake(fd, arena);
