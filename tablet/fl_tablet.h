@@ -1,0 +1,108 @@
+/* fl_tablet.h: the tablet server's buckets (replicas): their logs, writer state, appends,
+ * reads, offsets, group commit and retention.
+ *
+ * Bucket state machine (per replica; the server layer drives it from metadata):
+ *
+ *   (absent) --fl_tablet_lead()--> LEADER --fl_tablet_drop_table()--> (absent, data deleted)
+ *
+ * Only leaders exist so far (replication factor > 1 places followers that do not replicate yet;
+ * see docs/architecture.md). A replica's log lives in <data.dir>/tablet/<table id>/<bucket>
+ * or <data.dir>/tablet/<table id>/p<partition id>-<bucket>.
+ *
+ * Durability and visibility (group commit, STYLE.md 10):
+ *   appends go to the page cache at once; fl_tablet_commit(), called once per event-loop
+ *   iteration, fsyncs every log whose flush policy asks for it and then moves each high
+ *   watermark up to what may be read: the flushed offset under the per-batch policy, the log
+ *   end offset otherwise. Acknowledgements that need durability wait for that commit. Readers
+ *   see data only below the high watermark. */
+#ifndef FL_TABLET_H
+#define FL_TABLET_H
+
+#include "fl_arena.h"
+#include "fl_logstore.h"
+#include "fl_types.h"
+#include "fl_writers.h"
+
+typedef enum fl_log_format_e {
+    FL_LOG_ARROW = 0,
+    FL_LOG_INDEXED = 1,
+    FL_LOG_COMPACTED = 2,
+} fl_log_format_t;
+
+/* What the tablet needs to know about a table; the server layer fills it from the catalog. */
+typedef struct fl_tablet_table_info_s {
+    int64_t table_id;
+    int32_t schema_id;        /* latest */
+    fl_log_format_t log_format;
+    bool has_primary_key;
+    int64_t ttl_ms;           /* table.log.ttl; <= 0: keep forever */
+    const fl_type_t *row_type; /* ROW of the columns (copied) */
+} fl_tablet_table_info_t;
+
+typedef struct fl_tablet_conf_s {
+    const char *data_dir;
+    fl_logstore_conf_t log;
+    int64_t writer_expire_ms;      /* server.writer-id.expiration-time */
+    int64_t checkpoint_interval_ms; /* recovery point + writer snapshot */
+    int64_t retention_check_ms;
+} fl_tablet_conf_t;
+
+typedef struct fl_tablet_s fl_tablet_t;
+typedef struct fl_replica_s fl_replica_t;
+
+fl_tablet_t *fl_tablet_new(const fl_tablet_conf_t *conf, int32_t server_id);
+/** @brief Flush and checkpoint every log, free everything. */
+void fl_tablet_free(fl_tablet_t *tablet);
+
+/** @brief Become (or stay) leader of a bucket: opens (recovering) its log on first use.
+ *  @returns the replica, or NULL with *err / *why when its log cannot be opened. */
+fl_replica_t *fl_tablet_lead(fl_tablet_t *tablet, const fl_tablet_table_info_t *info,
+                             int64_t partition_id, int32_t bucket, int32_t leader_epoch,
+                             fl_err_t *err /* OUT */, const char **why /* OUT */);
+/** @returns the replica or NULL. partition_id -1 for non-partitioned tables. */
+fl_replica_t *fl_tablet_replica(fl_tablet_t *tablet, int64_t table_id, int64_t partition_id,
+                                int32_t bucket);
+/** @brief Close and delete every replica of a table (dropped). */
+void fl_tablet_drop_table(fl_tablet_t *tablet, int64_t table_id);
+/** @brief Close and delete the replicas of one partition (dropped). */
+void fl_tablet_drop_partition(fl_tablet_t *tablet, int64_t table_id, int64_t partition_id);
+
+/* ---- append --------------------------------------------------------------------------- */
+
+typedef struct fl_append_result_s {
+    fl_err_t err;
+    const char *why;          /* arena string when err */
+    int64_t base_offset;      /* of the first batch (original offsets for a duplicate) */
+    int64_t next_offset;      /* log end offset after it: what durability waits for */
+    bool duplicate;           /* a retry of batches already appended: nothing was written */
+} fl_append_result_t;
+
+/** @brief Validate (size, CRC, writer sequence) and append a records blob (one or more whole
+ *  batches). Nothing of it is stored when anything is invalid. records is stamped in place. */
+void fl_replica_append(fl_replica_t *r, fl_arena_t *a, uint8_t *records, size_t len,
+                       int64_t now_ms, fl_append_result_t *res /* OUT */);
+
+/** @brief Group commit: sync what the flush policies ask for, advance high watermarks,
+ *  checkpoint and apply retention when due. Call once per loop iteration.
+ *  @returns true when some high watermark moved (wake waiting fetches). */
+bool fl_tablet_commit(fl_tablet_t *tablet, int64_t now_ms);
+
+/* ---- reads ------------------------------------------------------------------------------ */
+
+int64_t fl_replica_high_watermark(const fl_replica_t *r);
+int64_t fl_replica_start_offset(const fl_replica_t *r);
+int64_t fl_replica_end_offset(const fl_replica_t *r);
+fl_logstore_t *fl_replica_log(fl_replica_t *r);
+const fl_tablet_table_info_t *fl_replica_table(const fl_replica_t *r);
+bool fl_replica_failed(const fl_replica_t *r);
+
+/** @brief Offset lookup for ListOffsets: type 0 earliest, 1 latest (high watermark), 2 the
+ *  first batch with commit timestamp >= ts. */
+fl_err_t fl_replica_list_offset(fl_replica_t *r, int type, int64_t ts, int64_t *offset /* OUT */);
+
+/** @returns a fresh idempotent writer id, unique across restarts and tablet servers. */
+int64_t fl_tablet_new_writer_id(fl_tablet_t *tablet, int64_t now_ms);
+
+size_t fl_tablet_replica_count(const fl_tablet_t *tablet);
+
+#endif
