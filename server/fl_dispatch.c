@@ -41,6 +41,11 @@ static const fl_handler_entry_t fl_handlers[] = {
     {FL_API_CREATE_PARTITION, fl_rpc_create_partition, true},
     {FL_API_DROP_PARTITION, fl_rpc_drop_partition, true},
     {FL_API_LIST_PARTITION_INFOS, fl_rpc_list_partition_infos, true},
+    {FL_API_GET_FILESYSTEM_SECURITY_TOKEN, fl_rpc_fs_token, false},
+    {FL_API_INIT_WRITER, fl_rpc_init_writer, false},
+    {FL_API_PRODUCE_LOG, fl_rpc_produce_log, false},
+    {FL_API_FETCH_LOG, fl_rpc_fetch_log, false},
+    {FL_API_LIST_OFFSETS, fl_rpc_list_offsets, false},
 };
 
 /* A tablet-server process has no catalog: the APIs that both server types serve and that need

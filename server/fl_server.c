@@ -23,7 +23,14 @@
 
 static __thread char fl_srv_why[512];
 
+static void fl_server_tick_cb(evutil_socket_t fd, short what, void *arg) {
+    FL_UNUSED(fd);
+    FL_UNUSED(what);
+    FL_UNUSED(arg); /* waking the loop is the point: before_sleep runs after it */
+}
+
 static int fl_server_open_catalog(fl_server_t *srv, fl_config_t *conf, const char **why);
+static int fl_server_open_tablet(fl_server_t *srv, fl_config_t *conf, const char **why);
 
 /* mkdir -p */
 static int fl_mkdirs(const char *path) {
@@ -127,6 +134,7 @@ void fl_server_maybe_finish(fl_server_t *srv) {
 void fl_server_stop(fl_server_t *srv) {
     if (srv->stopping) return;
     srv->stopping = true;
+    fl_rpc_log_drain(srv);
     for (int i = 0; i < srv->n_listeners; i++) {
         if (srv->listeners[i].lev) {
             evconnlistener_free(srv->listeners[i].lev);
@@ -284,6 +292,7 @@ fl_server_t *fl_server_new(fl_config_t *conf, unsigned roles, const char **why) 
     }
 
     if ((roles & FL_ROLE_CS) && fl_server_open_catalog(srv, conf, why)) goto err;
+    if ((roles & FL_ROLE_TS) && fl_server_open_tablet(srv, conf, why)) goto err;
 
     /* Membership: the coordinator knows itself; in local mode the tablet server in the same
      * process is registered at once. Separate tablet-server processes join over RPC. */
@@ -320,9 +329,24 @@ err:
     return NULL;
 }
 
+/* Does the catalog still have this table (and partition)? */
+static bool fl_server_bucket_exists(int64_t table_id, int64_t partition_id, void *arg) {
+    fl_server_t *srv = arg;
+    const fl_table_t *t = fl_catalog_table_by_id(srv->catalog, table_id);
+    if (!t) return false;
+    if (partition_id < 0) return true;
+    const fl_table_t *pt = NULL;
+    return fl_catalog_partition_by_id(srv->catalog, partition_id, &pt) && pt == t;
+}
+
 void fl_server_notify_metadata(fl_server_t *srv) {
     srv->metadata_version++;
     if (!srv->catalog) return;
+    /* buckets of dropped tables and partitions: forget waiting requests, delete their data */
+    if (srv->tablet) {
+        fl_rpc_log_forget_dropped(srv);
+        fl_tablet_retain(srv->tablet, fl_server_bucket_exists, srv);
+    }
     /* the catalog places new replicas on the live tablet servers */
     size_t n = fl_cluster_tablet_count(srv->cluster), k = 0;
     int32_t *ids = fl_malloc((n ? n : 1) * sizeof(int32_t));
@@ -396,6 +420,53 @@ static int fl_server_open_catalog(fl_server_t *srv, fl_config_t *conf, const cha
     return 0;
 }
 
+/* The tablet role: bucket logs under <data.dir>/tablet, with Fluss's log.* keys. */
+static int fl_server_open_tablet(fl_server_t *srv, fl_config_t *conf, const char **why) {
+    fl_tablet_conf_t tc;
+    memset(&tc, 0, sizeof(tc));
+    tc.data_dir = fl_config_get_str(conf, "data.dir", "/tmp/fluss-data");
+    fl_logstore_conf_defaults(&tc.log);
+    int64_t v;
+    if (fl_config_get_size(conf, "log.segment.file-size", 1LL << 30, &v, why)) return -1;
+    tc.log.segment_bytes = (uint64_t)FL_MIN(FL_MAX(v, 64 << 10), INT32_MAX);
+    if (fl_config_get_size(conf, "log.index.file-size", 10LL << 20, &v, why)) return -1;
+    tc.log.index_max_bytes = (uint64_t)FL_MAX(v, 4096);
+    if (fl_config_get_size(conf, "log.index.interval-size", 4096, &v, why)) return -1;
+    tc.log.index_interval_bytes = (uint32_t)FL_MAX(v, 1);
+    if (fl_config_get_duration(conf, "server.log.segment-roll-interval", 0, &v, why)) return -1;
+    tc.log.segment_ms = v;
+    tc.log.max_batch_bytes = (uint32_t)srv->opts.max_frame;
+    /* Flush policy: log.flush.interval-messages = 1 fsyncs every group of appends before they
+     * are acknowledged (Fluss's option; larger values are treated as 1, since appends are
+     * synced in groups anyway). Otherwise server.log.flush-interval syncs in the background
+     * at that interval (bounding what recovery must scan after a crash), and 0 never. */
+    int64_t msgs;
+    if (fl_config_get_int(conf, "log.flush.interval-messages", INT64_MAX, &msgs, why)) return -1;
+    int64_t interval;
+    if (fl_config_get_duration(conf, "server.log.flush-interval", 5000, &interval, why)) return -1;
+    if (msgs < INT64_MAX) {
+        tc.log.flush_policy = FL_FLUSH_EVERY_BATCH;
+    } else if (interval > 0) {
+        tc.log.flush_policy = FL_FLUSH_INTERVAL;
+        tc.log.flush_interval_ms = interval;
+    } else {
+        tc.log.flush_policy = FL_FLUSH_NEVER;
+    }
+    if (fl_config_get_duration(conf, "server.writer-id.expiration-time", 7LL * 86400000,
+                               &tc.writer_expire_ms, why))
+        return -1;
+    if (fl_config_get_duration(conf, "log.replica.high-watermark.checkpoint-interval", 5000,
+                               &tc.checkpoint_interval_ms, why))
+        return -1;
+    tc.retention_check_ms = 60000;
+    srv->tablet = fl_tablet_new(&tc, srv->tablet_id);
+    /* the loop must come round for the background flush even when idle */
+    srv->tick_timer = event_new(srv->base, -1, EV_PERSIST, fl_server_tick_cb, srv);
+    struct timeval tv = {1, 0};
+    evtimer_add(srv->tick_timer, &tv);
+    return 0;
+}
+
 int fl_server_run(fl_server_t *srv) {
     for (int i = 0; i < srv->n_listeners; i++) {
         char eps[300];
@@ -409,7 +480,8 @@ int fl_server_run(fl_server_t *srv) {
             fl_log_error("server", "event_base_loop() failed");
             return 1;
         }
-        /* before_sleep: later layers' group commit runs here. */
+        /* before_sleep: group commit, then the responses it releases */
+        fl_server_before_sleep(srv);
     }
     fl_log_info("server", "stopped");
     return 0;
@@ -425,6 +497,8 @@ void fl_server_free(fl_server_t *srv) {
     if (srv->accept_retry) event_free(srv->accept_retry);
     if (srv->shutdown_timer) event_free(srv->shutdown_timer);
     if (srv->auto_partition_timer) event_free(srv->auto_partition_timer);
+    if (srv->tick_timer) event_free(srv->tick_timer);
+    fl_tablet_free(srv->tablet);
     if (srv->liveness_timer) event_free(srv->liveness_timer);
     fl_coordlink_free(srv->coordlink);
     fl_catalog_free(srv->catalog);

@@ -24,6 +24,7 @@
 #include "fl_log.h"
 #include "fl_pb.h"
 #include "fl_server.h"
+#include "fl_tablet.h"
 
 typedef struct fl_conn_s fl_conn_t;
 typedef struct fl_req_s fl_req_t;
@@ -91,6 +92,10 @@ struct fl_server_s {
     struct event *liveness_timer; /* coordinator: marks silent tablet servers dead */
     fl_coordlink_t *coordlink;    /* tablet-server process: link to the coordinator */
     int64_t metadata_version;     /* grows on every metadata change */
+    fl_tablet_t *tablet;          /* buckets this process hosts (tablet role), owned */
+    struct fl_produce_s *pending_produce; /* produce responses waiting for a group commit */
+    struct fl_fetch_s *parked_fetches;    /* long polls waiting for data */
+    struct event *tick_timer;     /* wakes the loop each second for background flushes */
     int64_t auto_partition_ms;    /* auto-partition.check.interval */
     fl_conn_t *conns;             /* open connections */
     int64_t n_conns;
@@ -152,6 +157,24 @@ void fl_rpc_create_partition(fl_req_t *req);
 void fl_rpc_drop_partition(fl_req_t *req);
 void fl_rpc_list_partition_infos(fl_req_t *req);
 void fl_rpc_forward(fl_req_t *req);
+void fl_rpc_init_writer(fl_req_t *req);
+void fl_rpc_fs_token(fl_req_t *req);
+void fl_rpc_produce_log(fl_req_t *req);
+void fl_rpc_fetch_log(fl_req_t *req);
+void fl_rpc_list_offsets(fl_req_t *req);
+
+/* rpc_log.c */
+/** @brief The replica this process leads for a bucket (opened on first use), or NULL with the
+ *  Fluss error (UNKNOWN_TABLE_OR_BUCKET, NOT_LEADER_OR_FOLLOWER, LOG_STORAGE). */
+fl_replica_t *fl_server_bucket(fl_req_t *req, int64_t table_id, bool has_partition,
+                               int64_t partition_id, int32_t bucket, fl_err_t *err,
+                               const char **why);
+/** @brief Group commit, then answer produces and wake fetches (once per loop iteration). */
+void fl_server_before_sleep(fl_server_t *srv);
+/** @brief Answer everything waiting (shutdown). */
+void fl_rpc_log_drain(fl_server_t *srv);
+/** @brief Forget replicas of dropped tables/partitions in waiting requests. */
+void fl_rpc_log_forget_dropped(fl_server_t *srv);
 void fl_rpc_ts_heartbeat(fl_req_t *req);
 
 #endif

@@ -307,6 +307,27 @@ void fl_tablet_drop_partition(fl_tablet_t *tb, int64_t table_id, int64_t partiti
     fl_tablet_drop_where(tb, table_id, false, partition_id);
 }
 
+size_t fl_tablet_retain(fl_tablet_t *tb, fl_tablet_exists_cb *exists, void *arg) {
+    size_t k = 0, dropped = 0;
+    for (size_t i = 0; i < tb->n; i++) {
+        fl_replica_t *r = tb->replicas[i];
+        if (exists(r->table_id, r->partition_id, arg)) {
+            tb->replicas[k++] = r;
+            continue;
+        }
+        fl_log_info("tablet", "bucket %d of table %" PRId64 " no longer exists; deleting %s",
+                    r->bucket, r->table_id, r->dir);
+        int64_t table_id = r->table_id;
+        fl_replica_close(r, true);
+        dropped++;
+        char dir[600];
+        snprintf(dir, sizeof(dir), "%s/%" PRId64, tb->data_dir, table_id);
+        rmdir(dir); /* succeeds once the table's last bucket is gone */
+    }
+    tb->n = k;
+    return dropped;
+}
+
 size_t fl_tablet_replica_count(const fl_tablet_t *tb) {
     return tb->n;
 }

@@ -66,6 +66,9 @@ fl_replica_t *fl_tablet_replica(fl_tablet_t *tablet, int64_t table_id, int64_t p
 void fl_tablet_drop_table(fl_tablet_t *tablet, int64_t table_id);
 /** @brief Close and delete the replicas of one partition (dropped). */
 void fl_tablet_drop_partition(fl_tablet_t *tablet, int64_t table_id, int64_t partition_id);
+/** @brief Drop every replica whose table (or partition) exists() denies. @returns how many. */
+typedef bool (fl_tablet_exists_cb)(int64_t table_id, int64_t partition_id, void *arg);
+size_t fl_tablet_retain(fl_tablet_t *tablet, fl_tablet_exists_cb *exists, void *arg);
 
 /* ---- append --------------------------------------------------------------------------- */
 

@@ -1,0 +1,523 @@
+/* rpc_log.c: the log path of tablet servers (fluss-rpc.md 3.3 and 3.6): InitWriter,
+ * ProduceLog, FetchLog with long polling and column projection, ListOffsets, and
+ * GetFileSystemSecurityToken. Decode -> tablet/ -> encode.
+ *
+ * Produce responses with acks 1 or -1 wait for the next group commit (fl_server_before_sleep):
+ * the batches are in the page cache when the handler returns, and the commit makes them
+ * durable (per the flush policy) and visible before anyone is told. Fetches that find fewer
+ * than min_bytes park until a high watermark moves or max_wait_ms passes. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include <event2/buffer.h>
+
+#include "fl_arrow.h"
+#include "fl_logbatch.h"
+#include "fl_logrecord.h"
+#include "fl_server_int.h"
+
+#define FETCH_FROM_EARLIEST (-2)
+
+/* ---- resolving buckets ---------------------------------------------------------------------- */
+
+static fl_log_format_t fl_table_log_format(const fl_table_t *t) {
+    const char *f = fl_kvs_get(&t->desc.properties, "table.log.format");
+    if (f && !strcasecmp(f, "INDEXED")) return FL_LOG_INDEXED;
+    if (f && !strcasecmp(f, "COMPACTED")) return FL_LOG_COMPACTED;
+    return FL_LOG_ARROW;
+}
+
+/* The row type of the table's columns, in the request arena. */
+static const fl_type_t *fl_table_row_type(fl_arena_t *a, const fl_schema_t *s) {
+    fl_type_t *rt = fl_arena_calloc(a, sizeof(*rt));
+    rt->root = FL_T_ROW;
+    rt->nullable = false;
+    rt->n_children = (uint32_t)s->n_cols;
+    rt->children = fl_arena_alloc(a, (s->n_cols + 1) * sizeof(fl_type_t));
+    rt->field_names = fl_arena_alloc(a, (s->n_cols + 1) * sizeof(char *));
+    rt->field_descriptions = fl_arena_calloc(a, (s->n_cols + 1) * sizeof(char *));
+    rt->field_ids = fl_arena_alloc(a, (s->n_cols + 1) * sizeof(int32_t));
+    for (size_t i = 0; i < s->n_cols; i++) {
+        rt->children[i] = s->cols[i].type;
+        rt->field_names[i] = (char *)s->cols[i].name;
+        rt->field_ids[i] = s->cols[i].id;
+    }
+    return rt;
+}
+
+/* Find (opening on first use) the replica this server leads for a bucket, or say why not. */
+fl_replica_t *fl_server_bucket(fl_req_t *req, int64_t table_id, bool has_partition,
+                               int64_t partition_id, int32_t bucket, fl_err_t *err,
+                               const char **why) {
+    fl_server_t *srv = req->conn->srv;
+    int64_t pid = has_partition ? partition_id : -1;
+    fl_replica_t *r = fl_tablet_replica(srv->tablet, table_id, pid, bucket);
+    if (r) return r;
+    const fl_table_t *t = srv->catalog ? fl_catalog_table_by_id(srv->catalog, table_id) : NULL;
+    if (!t) {
+        *err = FL_ERR_UNKNOWN_TABLE_OR_BUCKET_EXCEPTION;
+        *why = fl_arena_sprintf(req->arena, "Unknown table or bucket: TableBucket{tableId=%" PRId64
+                                            ", bucket=%d}", table_id, bucket);
+        return NULL;
+    }
+    const fl_assignment_t *as = &t->assign;
+    if (t->desc.partition_keys.n) {
+        const fl_table_t *pt = NULL;
+        const fl_partition_t *p = has_partition ? fl_catalog_partition_by_id(srv->catalog, pid, &pt) : NULL;
+        if (!p || pt != t) {
+            *err = FL_ERR_UNKNOWN_TABLE_OR_BUCKET_EXCEPTION;
+            *why = fl_arena_sprintf(req->arena, "Unknown partition %" PRId64 " of table %" PRId64 ".",
+                                    pid, table_id);
+            return NULL;
+        }
+        as = &p->assign;
+    } else if (has_partition) {
+        *err = FL_ERR_UNKNOWN_TABLE_OR_BUCKET_EXCEPTION;
+        *why = fl_arena_sprintf(req->arena, "Table %" PRId64 " is not partitioned.", table_id);
+        return NULL;
+    }
+    if (bucket < 0 || bucket >= t->desc.bucket_count || !as->replicas) {
+        *err = FL_ERR_UNKNOWN_TABLE_OR_BUCKET_EXCEPTION;
+        *why = fl_arena_sprintf(req->arena, "Unknown table or bucket: TableBucket{tableId=%" PRId64
+                                            ", bucket=%d}", table_id, bucket);
+        return NULL;
+    }
+    int32_t leader = -1;
+    for (int32_t i = 0; i < as->rf; i++) {
+        const fl_server_node_t *n = fl_cluster_tablet(srv->cluster, as->replicas[bucket * as->rf + i]);
+        if (n && n->alive) {
+            leader = n->id;
+            break;
+        }
+    }
+    if (leader != srv->tablet_id) {
+        *err = FL_ERR_NOT_LEADER_OR_FOLLOWER;
+        *why = fl_arena_sprintf(req->arena,
+                                "server %d is not leader or follower for TableBucket{tableId=%" PRId64
+                                ", bucket=%d}", srv->tablet_id, table_id, bucket);
+        return NULL;
+    }
+    fl_tablet_table_info_t info;
+    memset(&info, 0, sizeof(info));
+    info.table_id = t->id;
+    info.schema_id = t->schema_id;
+    info.log_format = fl_table_log_format(t);
+    info.has_primary_key = t->desc.schema.has_primary_key;
+    info.ttl_ms = 7LL * 86400000;
+    const char *ttl = fl_kvs_get(&t->desc.properties, "table.log.ttl");
+    if (ttl) fl_parse_duration_ms(ttl, &info.ttl_ms);
+    info.row_type = fl_table_row_type(req->arena, &t->desc.schema);
+    r = fl_tablet_lead(srv->tablet, &info, pid, bucket, 0, err, why);
+    return r;
+}
+
+/* ---- InitWriter / security token -------------------------------------------------------------- */
+
+void fl_rpc_init_writer(fl_req_t *req) {
+    Fluss__InitWriterResponse resp = FLUSS__INIT_WRITER_RESPONSE__INIT;
+    resp.writer_id = fl_tablet_new_writer_id(req->conn->srv->tablet, fl_now_ms());
+    fl_req_respond(req, &resp.base);
+}
+
+/* No remote storage: answer as Fluss does for a local file system (schema "file", empty token). */
+void fl_rpc_fs_token(fl_req_t *req) {
+    Fluss__GetFileSystemSecurityTokenResponse resp = FLUSS__GET_FILE_SYSTEM_SECURITY_TOKEN_RESPONSE__INIT;
+    resp.schema = "file";
+    resp.token.data = (uint8_t *)"";
+    resp.token.len = 0;
+    fl_req_respond(req, &resp.base);
+}
+
+/* ---- ProduceLog -------------------------------------------------------------------------------- */
+
+typedef struct fl_produce_s {
+    fl_req_t *req;
+    Fluss__ProduceLogResponse resp;
+    fl_replica_t **replicas;  /* per response bucket; NULL when it failed already */
+    int64_t *targets;         /* offset that must be durable */
+    struct fl_produce_s *next;
+} fl_produce_t;
+
+void fl_rpc_produce_log(fl_req_t *req) {
+    fl_server_t *srv = req->conn->srv;
+    const Fluss__ProduceLogRequest *r = (const Fluss__ProduceLogRequest *)req->body;
+    if (r->acks != 0 && r->acks != 1 && r->acks != -1) {
+        fl_req_fail(req, FL_ERR_INVALID_REQUIRED_ACKS, "Invalid required acks: %d", r->acks);
+        return;
+    }
+    fl_produce_t *p = fl_arena_calloc(req->arena, sizeof(*p));
+    p->req = req;
+    fluss__produce_log_response__init(&p->resp);
+    size_t n = r->n_buckets_req;
+    p->resp.buckets_resp = fl_arena_alloc(req->arena, (n + 1) * sizeof(void *));
+    p->replicas = fl_arena_calloc(req->arena, (n + 1) * sizeof(void *));
+    p->targets = fl_arena_calloc(req->arena, (n + 1) * sizeof(int64_t));
+    int64_t now = fl_now_ms();
+    bool wait = false;
+    for (size_t i = 0; i < n; i++) {
+        const Fluss__PbProduceLogReqForBucket *b = r->buckets_req[i];
+        Fluss__PbProduceLogRespForBucket *out = fl_arena_alloc(req->arena, sizeof(*out));
+        fluss__pb_produce_log_resp_for_bucket__init(out);
+        out->bucket_id = b->bucket_id;
+        out->has_partition_id = b->has_partition_id;
+        out->partition_id = b->partition_id;
+        p->resp.buckets_resp[p->resp.n_buckets_resp++] = out;
+        fl_err_t err = FL_ERR_NONE;
+        const char *why = NULL;
+        fl_replica_t *rep = fl_server_bucket(req, r->table_id, b->has_partition_id, b->partition_id,
+                                             b->bucket_id, &err, &why);
+        if (rep && fl_replica_table(rep)->has_primary_key) {
+            rep = NULL;
+            err = FL_ERR_INVALID_TABLE_EXCEPTION;
+            why = "ProduceLog is not allowed on a primary-key table; use PutKv.";
+        }
+        if (rep) {
+            fl_append_result_t res;
+            /* records is a protobuf-c copy in the request arena: ours to stamp */
+            fl_replica_append(rep, req->arena, b->records.data, b->records.len, now, &res);
+            if (res.err) {
+                err = res.err;
+                why = res.why;
+                fl_log_debug("tablet", "produce to table %" PRId64 " bucket %d refused: %s %s",
+                             r->table_id, b->bucket_id, fl_err2name(err), why);
+            } else {
+                out->has_base_offset = 1;
+                out->base_offset = res.base_offset;
+                p->replicas[i] = rep;
+                p->targets[i] = res.next_offset;
+                wait = true;
+            }
+        }
+        if (err) {
+            out->has_error_code = 1;
+            out->error_code = fl_err_wire(err);
+            out->error_message = (char *)why;
+        }
+    }
+    if (!wait || r->acks == 0) {
+        fl_req_respond(req, &p->resp.base);
+        return;
+    }
+    p->next = srv->pending_produce;
+    srv->pending_produce = p;
+}
+
+/* After a group commit: answer every produce whose batches are now durable and visible. */
+static void fl_produce_complete(fl_server_t *srv) {
+    fl_produce_t **pp = &srv->pending_produce;
+    while (*pp) {
+        fl_produce_t *p = *pp;
+        bool ready = true;
+        for (size_t i = 0; i < p->resp.n_buckets_resp && ready; i++) {
+            fl_replica_t *rep = p->replicas[i];
+            if (!rep) continue;
+            if (fl_replica_failed(rep)) {
+                Fluss__PbProduceLogRespForBucket *out = p->resp.buckets_resp[i];
+                out->has_base_offset = 0;
+                out->has_error_code = 1;
+                out->error_code = FL_ERR_LOG_STORAGE_EXCEPTION;
+                out->error_message = "The bucket's log failed to sync.";
+                p->replicas[i] = NULL;
+            } else if (fl_replica_high_watermark(rep) < p->targets[i]) {
+                ready = false;
+            }
+        }
+        if (!ready) {
+            pp = &p->next;
+            continue;
+        }
+        *pp = p->next;
+        fl_req_respond(p->req, &p->resp.base);
+    }
+}
+
+/* ---- FetchLog ---------------------------------------------------------------------------------- */
+
+typedef struct fl_fetch_s {
+    fl_req_t *req;
+    struct event *timer;
+    struct fl_fetch_s *next;
+} fl_fetch_t;
+
+/* Rewrite each ARROW batch of data to the projected columns (FileLogProjection): same header
+ * but Length, the change-type vector kept, a new Arrow message. The CRC is left as it was; the
+ * Java client does not check it on projected fetches. */
+static fl_err_t fl_project_batches(fl_arena_t *a, const fl_type_t *row_type, const uint8_t *data,
+                                   size_t len, const int32_t *cols, size_t ncols, fl_buf_t *out) {
+    fl_logbatch_iter_t it;
+    fl_logbatch_iter_init(&it, data, len, UINT32_MAX, false);
+    fl_logbatch_t b;
+    int rc;
+    while ((rc = fl_logbatch_iter_next(&it, &b)) == 1) {
+        size_t hdr = b.header_size;
+        size_t ct = (b.attributes & FL_LOGBATCH_ATTR_APPEND_ONLY) ? 0 : (size_t)b.record_count;
+        if (b.record_count == 0 || b.size <= hdr + ct) {
+            fl_buf_put(out, b.p, b.size);
+            continue;
+        }
+        size_t at = out->len;
+        fl_buf_put(out, b.p, hdr + ct);
+        fl_err_t err = fl_arrow_project(row_type, b.p + hdr + ct, b.size - hdr - ct,
+                                        (const uint32_t *)cols, ncols, out); /* validated >= 0 */
+        if (err) return err;
+        fl_buf_patch_i32le(out, at + FL_LOGBATCH_OFF_LENGTH, (int32_t)(out->len - at - FL_LOGBATCH_LOG_OVERHEAD));
+    }
+    FL_UNUSED(a);
+    return rc < 0 ? it.err : FL_ERR_NONE;
+}
+
+/* Reads every bucket once. @returns the number of record bytes gathered. */
+static size_t fl_fetch_read(fl_req_t *req, Fluss__FetchLogResponse *resp, bool *errors) {
+    const Fluss__FetchLogRequest *r = (const Fluss__FetchLogRequest *)req->body;
+    int64_t budget = r->max_bytes > 0 ? r->max_bytes : 16 << 20;
+    size_t total = 0;
+    *errors = false;
+    resp->n_tables_resp = 0;
+    resp->tables_resp = fl_arena_alloc(req->arena, (r->n_tables_req + 1) * sizeof(void *));
+    for (size_t t = 0; t < r->n_tables_req; t++) {
+        const Fluss__PbFetchLogReqForTable *tr = r->tables_req[t];
+        Fluss__PbFetchLogRespForTable *to = fl_arena_alloc(req->arena, sizeof(*to));
+        fluss__pb_fetch_log_resp_for_table__init(to);
+        to->table_id = tr->table_id;
+        to->buckets_resp = fl_arena_alloc(req->arena, (tr->n_buckets_req + 1) * sizeof(void *));
+        resp->tables_resp[resp->n_tables_resp++] = to;
+        for (size_t i = 0; i < tr->n_buckets_req; i++) {
+            const Fluss__PbFetchLogReqForBucket *b = tr->buckets_req[i];
+            Fluss__PbFetchLogRespForBucket *bo = fl_arena_alloc(req->arena, sizeof(*bo));
+            fluss__pb_fetch_log_resp_for_bucket__init(bo);
+            bo->bucket_id = b->bucket_id;
+            bo->has_partition_id = b->has_partition_id;
+            bo->partition_id = b->partition_id;
+            to->buckets_resp[to->n_buckets_resp++] = bo;
+            fl_err_t err = FL_ERR_NONE;
+            const char *why = NULL;
+            fl_replica_t *rep = fl_server_bucket(req, tr->table_id, b->has_partition_id,
+                                                 b->partition_id, b->bucket_id, &err, &why);
+            if (rep && tr->projection_pushdown_enabled) {
+                const fl_tablet_table_info_t *ti = fl_replica_table(rep);
+                if (ti->log_format != FL_LOG_ARROW) {
+                    err = FL_ERR_INVALID_COLUMN_PROJECTION;
+                    why = "Column projection is only supported for ARROW format.";
+                    rep = NULL;
+                } else {
+                    for (size_t k = 0; k < tr->n_projected_fields; k++) {
+                        if (tr->projected_fields[k] < 0 ||
+                            (uint32_t)tr->projected_fields[k] >= ti->row_type->n_children ||
+                            (k && tr->projected_fields[k] <= tr->projected_fields[k - 1])) {
+                            err = FL_ERR_INVALID_COLUMN_PROJECTION;
+                            why = "Projected fields must be ascending column indexes of the table.";
+                            rep = NULL;
+                            break;
+                        }
+                    }
+                }
+            }
+            if (rep) {
+                int64_t hw = fl_replica_high_watermark(rep);
+                int64_t start = fl_replica_start_offset(rep);
+                int64_t off = b->fetch_offset == FETCH_FROM_EARLIEST ? start : b->fetch_offset;
+                if (off < start || off > hw) {
+                    err = FL_ERR_LOG_OFFSET_OUT_OF_RANGE_EXCEPTION;
+                    why = fl_arena_sprintf(req->arena,
+                                           "Received request for offset %" PRId64 " for table "
+                                           "bucket %d, but we only have log segments from offset %"
+                                           PRId64 " up to %" PRId64 ".",
+                                           off, b->bucket_id, start, hw);
+                } else {
+                    int64_t max = FL_MIN((int64_t)b->max_fetch_bytes > 0 ? b->max_fetch_bytes : 1 << 20, budget);
+                    fl_buf_t data;
+                    fl_buf_init(&data);
+                    int64_t next = off;
+                    if (off < hw && max > 0)
+                        err = fl_logstore_read_copy(fl_replica_log(rep), off, (uint64_t)max, hw,
+                                                    total == 0, &data, &next);
+                    if (!err && data.len && tr->projection_pushdown_enabled) {
+                        fl_buf_t proj;
+                        fl_buf_init(&proj);
+                        const fl_tablet_table_info_t *ti = fl_replica_table(rep);
+                        err = fl_project_batches(req->arena, ti->row_type, data.p, data.len,
+                                                 tr->projected_fields, tr->n_projected_fields, &proj);
+                        fl_buf_free(&data);
+                        data = proj;
+                        if (err) why = "Cannot project the stored batches.";
+                    }
+                    if (err == FL_ERR_CORRUPT_MESSAGE) {
+                        err = FL_ERR_LOG_STORAGE_EXCEPTION;
+                        why = "The stored log is damaged at this offset.";
+                    }
+                    if (!err) {
+                        bo->has_high_watermark = 1;
+                        bo->high_watermark = hw;
+                        bo->has_log_start_offset = 1;
+                        bo->log_start_offset = start;
+                        bo->has_records = 1;
+                        bo->records.data = fl_arena_alloc(req->arena, data.len ? data.len : 1);
+                        memcpy(bo->records.data, data.p, data.len);
+                        bo->records.len = data.len;
+                        total += data.len;
+                        budget -= (int64_t)data.len;
+                    }
+                    fl_buf_free(&data);
+                }
+            }
+            if (err) {
+                *errors = true;
+                bo->has_error_code = 1;
+                bo->error_code = fl_err_wire(err);
+                bo->error_message = (char *)(why ? why : fl_err2str(err));
+            }
+        }
+    }
+    return total;
+}
+
+static void fl_fetch_answer(fl_fetch_t *f) {
+    Fluss__FetchLogResponse resp = FLUSS__FETCH_LOG_RESPONSE__INIT;
+    bool errors;
+    fl_fetch_read(f->req, &resp, &errors);
+    if (f->timer) event_free(f->timer);
+    fl_req_respond(f->req, &resp.base);
+}
+
+static void fl_fetch_unpark(fl_server_t *srv, fl_fetch_t *f) {
+    for (fl_fetch_t **pp = &srv->parked_fetches; *pp; pp = &(*pp)->next) {
+        if (*pp == f) {
+            *pp = f->next;
+            return;
+        }
+    }
+}
+
+static void fl_fetch_timeout_cb(evutil_socket_t fd, short what, void *arg) {
+    fl_fetch_t *f = arg;
+    FL_UNUSED(fd);
+    FL_UNUSED(what);
+    fl_fetch_unpark(f->req->conn->srv, f);
+    fl_fetch_answer(f);
+}
+
+void fl_rpc_fetch_log(fl_req_t *req) {
+    fl_server_t *srv = req->conn->srv;
+    const Fluss__FetchLogRequest *r = (const Fluss__FetchLogRequest *)req->body;
+    Fluss__FetchLogResponse resp = FLUSS__FETCH_LOG_RESPONSE__INIT;
+    bool errors;
+    size_t got = fl_fetch_read(req, &resp, &errors);
+    int64_t min_bytes = r->has_min_bytes ? r->min_bytes : -1;
+    int64_t max_wait = r->has_max_wait_ms ? r->max_wait_ms : (min_bytes > 0 ? 100 : -1);
+    if (errors || max_wait <= 0 || min_bytes <= 0 || (int64_t)got >= min_bytes || srv->stopping) {
+        fl_req_respond(req, &resp.base);
+        return;
+    }
+    /* long poll: wait for data (a high watermark moving) or the timeout */
+    fl_fetch_t *f = fl_arena_calloc(req->arena, sizeof(*f));
+    f->req = req;
+    f->timer = evtimer_new(srv->base, fl_fetch_timeout_cb, f);
+    struct timeval tv = {(time_t)(max_wait / 1000), (suseconds_t)((max_wait % 1000) * 1000)};
+    evtimer_add(f->timer, &tv);
+    f->next = srv->parked_fetches;
+    srv->parked_fetches = f;
+}
+
+/* High watermarks moved: parked fetches that now have data are answered. */
+static void fl_fetch_wake(fl_server_t *srv) {
+    fl_fetch_t *list = srv->parked_fetches;
+    srv->parked_fetches = NULL;
+    while (list) {
+        fl_fetch_t *f = list;
+        list = f->next;
+        f->next = NULL;
+        /* re-read: answer if anything is there now (or the connection is gone) */
+        Fluss__FetchLogResponse resp = FLUSS__FETCH_LOG_RESPONSE__INIT;
+        bool errors;
+        size_t got = fl_fetch_read(f->req, &resp, &errors);
+        if (got > 0 || errors || !f->req->conn->bev || srv->stopping) {
+            event_free(f->timer);
+            fl_req_respond(f->req, &resp.base);
+        } else {
+            f->next = srv->parked_fetches;
+            srv->parked_fetches = f;
+        }
+    }
+}
+
+/* ---- ListOffsets ------------------------------------------------------------------------------- */
+
+void fl_rpc_list_offsets(fl_req_t *req) {
+    const Fluss__ListOffsetsRequest *r = (const Fluss__ListOffsetsRequest *)req->body;
+    Fluss__ListOffsetsResponse resp = FLUSS__LIST_OFFSETS_RESPONSE__INIT;
+    resp.buckets_resp = fl_arena_alloc(req->arena, (r->n_bucket_id + 1) * sizeof(void *));
+    for (size_t i = 0; i < r->n_bucket_id; i++) {
+        Fluss__PbListOffsetsRespForBucket *bo = fl_arena_alloc(req->arena, sizeof(*bo));
+        fluss__pb_list_offsets_resp_for_bucket__init(bo);
+        bo->bucket_id = r->bucket_id[i];
+        resp.buckets_resp[resp.n_buckets_resp++] = bo;
+        fl_err_t err = FL_ERR_NONE;
+        const char *why = NULL;
+        fl_replica_t *rep = fl_server_bucket(req, r->table_id, r->has_partition_id, r->partition_id,
+                                             r->bucket_id[i], &err, &why);
+        if (rep) {
+            if (r->offset_type < 0 || r->offset_type > 2 ||
+                (r->offset_type == 2 && !r->has_starttimestamp)) {
+                err = FL_ERR__INVAL;
+                why = "Unknown offset type, or a timestamp lookup without a timestamp.";
+                err = FL_ERR_INVALID_TIMESTAMP_EXCEPTION;
+            } else {
+                int64_t off;
+                err = fl_replica_list_offset(rep, r->offset_type, r->starttimestamp, &off);
+                if (!err) {
+                    bo->has_offset = 1;
+                    bo->offset = off;
+                } else {
+                    why = "Offset lookup failed.";
+                }
+            }
+        }
+        if (err) {
+            bo->has_error_code = 1;
+            bo->error_code = fl_err_wire(err);
+            bo->error_message = (char *)why;
+        }
+    }
+    fl_req_respond(req, &resp.base);
+}
+
+/* ---- the group-commit hook ------------------------------------------------------------------------ */
+
+void fl_server_before_sleep(fl_server_t *srv) {
+    if (!srv->tablet) return;
+    bool moved = fl_tablet_commit(srv->tablet, fl_now_ms());
+    if (srv->pending_produce) fl_produce_complete(srv);
+    if (moved && srv->parked_fetches) fl_fetch_wake(srv);
+}
+
+/* Shutdown: answer everything that waits. */
+void fl_rpc_log_drain(fl_server_t *srv) {
+    if (!srv->tablet) return;
+    fl_tablet_commit(srv->tablet, fl_now_ms());
+    fl_produce_complete(srv);
+    while (srv->parked_fetches) {
+        fl_fetch_t *f = srv->parked_fetches;
+        srv->parked_fetches = f->next;
+        fl_fetch_answer(f);
+    }
+}
+
+/* Replicas are closed when their table or partition is dropped: the produces waiting on them
+ * are answered first (their data is going away with the table), fetches answer with what the
+ * catalog now says. Called before fl_tablet_retain(). */
+void fl_rpc_log_forget_dropped(fl_server_t *srv) {
+    fl_tablet_commit(srv->tablet, fl_now_ms());
+    fl_produce_complete(srv);
+    for (fl_produce_t *p = srv->pending_produce; p; p = p->next)
+        for (size_t i = 0; i < p->resp.n_buckets_resp; i++)
+            p->replicas[i] = NULL; /* failed syncs: nothing left to wait for */
+    fl_produce_complete(srv);
+    while (srv->parked_fetches) {
+        fl_fetch_t *f = srv->parked_fetches;
+        srv->parked_fetches = f->next;
+        fl_fetch_answer(f);
+    }
+}
+
