@@ -168,6 +168,7 @@ static void fl_db_remove(fl_catalog_t *cat, const char *name) {
     size_t i = fl_db_pos(cat, name, &found);
     if (!found) return;
     fl_arena_destroy(cat->dbs[i]->arena);
+    fl_free(cat->dbs[i]);
     memmove(&cat->dbs[i], &cat->dbs[i + 1], (cat->n_dbs - i - 1) * sizeof(*cat->dbs));
     cat->n_dbs--;
 }
@@ -196,6 +197,7 @@ static void fl_tbl_remove(fl_catalog_t *cat, fl_table_t *t) {
                     (cat->n_tables - i - 1) * sizeof(*cat->tables));
             cat->n_tables--;
             fl_tbl_free(t);
+            fl_free(t);
             return;
         }
     }

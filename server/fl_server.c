@@ -279,6 +279,17 @@ fl_server_t *fl_server_new(fl_config_t *conf, unsigned roles, const char **why) 
     srv->shutdown_timer = evtimer_new(srv->base, fl_shutdown_timer_cb, srv);
     fl_raise_nofile();
 
+    /* Signals first: a SIGTERM during start-up stops the server cleanly. */
+    srv->sig_term = evsignal_new(srv->base, SIGTERM, fl_signal_cb, srv);
+    srv->sig_int = evsignal_new(srv->base, SIGINT, fl_signal_cb, srv);
+    evsignal_add(srv->sig_term, NULL);
+    evsignal_add(srv->sig_int, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    /* Storage before listeners: once the port accepts connections, the server is ready. */
+    if ((roles & FL_ROLE_CS) && fl_server_open_catalog(srv, conf, why)) goto err;
+    if ((roles & FL_ROLE_TS) && fl_server_open_tablet(srv, conf, why)) goto err;
+
     for (int i = 0; i < nb; i++) {
         fl_listener_t *lis = &srv->listeners[srv->n_listeners++];
         lis->srv = srv;
@@ -290,9 +301,6 @@ fl_server_t *fl_server_new(fl_config_t *conf, unsigned roles, const char **why) 
             goto err;
         }
     }
-
-    if ((roles & FL_ROLE_CS) && fl_server_open_catalog(srv, conf, why)) goto err;
-    if ((roles & FL_ROLE_TS) && fl_server_open_tablet(srv, conf, why)) goto err;
 
     /* Membership: the coordinator knows itself; in local mode the tablet server in the same
      * process is registered at once. Separate tablet-server processes join over RPC. */
@@ -318,11 +326,6 @@ fl_server_t *fl_server_new(fl_config_t *conf, unsigned roles, const char **why) 
         if (!srv->coordlink) goto err;
     }
 
-    srv->sig_term = evsignal_new(srv->base, SIGTERM, fl_signal_cb, srv);
-    srv->sig_int = evsignal_new(srv->base, SIGINT, fl_signal_cb, srv);
-    evsignal_add(srv->sig_term, NULL);
-    evsignal_add(srv->sig_int, NULL);
-    signal(SIGPIPE, SIG_IGN);
     return srv;
 err:
     fl_server_free(srv);

@@ -354,7 +354,7 @@ static size_t fl_fetch_read(fl_req_t *req, Fluss__FetchLogResponse *resp, bool *
                         bo->log_start_offset = start;
                         bo->has_records = 1;
                         bo->records.data = fl_arena_alloc(req->arena, data.len ? data.len : 1);
-                        memcpy(bo->records.data, data.p, data.len);
+                        if (data.len) memcpy(bo->records.data, data.p, data.len);
                         bo->records.len = data.len;
                         total += data.len;
                         budget -= (int64_t)data.len;
