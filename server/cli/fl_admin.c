@@ -179,6 +179,8 @@ static Fluss__PbPartitionSpec *fl_parse_spec(fl_arena_t *a, const char *s, const
 
 /* ---- server calls ------------------------------------------------------------------------- */
 
+#define FL_RESP(stem) (&fluss__##stem##_response__descriptor)
+
 static fl_err_t fl_call(fl_ctx_t *ctx, int16_t key, const ProtobufCMessage *req,
                         const ProtobufCMessageDescriptor *desc, void *resp) {
     if (!ctx->connected) {
@@ -202,7 +204,7 @@ static fl_err_t fl_database_exists(fl_ctx_t *ctx, const char *db, bool *exists) 
     req.database_name = (char *)db;
     Fluss__DatabaseExistsResponse *r;
     fl_err_t err = fl_call(ctx, FL_API_DATABASE_EXISTS, &req.base,
-                           &fluss__database_exists_response__descriptor, &r);
+                           FL_RESP(database_exists), &r);
     if (!err) *exists = r->exists;
     return err;
 }
@@ -212,7 +214,7 @@ static fl_err_t fl_table_exists(fl_ctx_t *ctx, const char *db, const char *table
     req.table_path = fl_pb_path(ctx->arena, db, table);
     Fluss__TableExistsResponse *r;
     fl_err_t err = fl_call(ctx, FL_API_TABLE_EXISTS, &req.base,
-                           &fluss__table_exists_response__descriptor, &r);
+                           FL_RESP(table_exists), &r);
     if (!err) *exists = r->exists;
     return err;
 }
@@ -224,7 +226,7 @@ static fl_err_t fl_list_partitions(fl_ctx_t *ctx, const char *db, const char *ta
     req.table_path = fl_pb_path(ctx->arena, db, table);
     req.partial_partition_spec = filter;
     return fl_call(ctx, FL_API_LIST_PARTITION_INFOS, &req.base,
-                   &fluss__list_partition_infos_response__descriptor, out);
+                   FL_RESP(list_partition_infos), out);
 }
 
 /* ---- output ------------------------------------------------------------------------------- */
@@ -364,7 +366,7 @@ static int fl_done(fl_ctx_t *ctx, const char *kind, const char *name, const char
 static int fl_cmd_cluster_nodes(fl_ctx_t *ctx) {
     Fluss__MetadataRequest req = FLUSS__METADATA_REQUEST__INIT;
     Fluss__MetadataResponse *r;
-    fl_err_t err = fl_call(ctx, FL_API_GET_METADATA, &req.base, &fluss__metadata_response__descriptor, &r);
+    fl_err_t err = fl_call(ctx, FL_API_GET_METADATA, &req.base, FL_RESP(metadata), &r);
     if (err) return fl_report(ctx, err);
     size_t n = r->n_tablet_servers + (r->coordinator_server ? 1 : 0);
     const Fluss__PbServerNode **nodes = fl_arena_alloc(ctx->arena, (n + 1) * sizeof(void *));
@@ -423,7 +425,8 @@ static int fl_cmd_db_create(fl_ctx_t *ctx) {
         if ((err = fl_database_exists(ctx, name, &exists))) return fl_report(ctx, err);
         if (exists)
             return fl_done(ctx, "database", name, "created", false,
-                           fl_arena_sprintf(ctx->arena, "Database %s already exists; left unchanged.", name));
+                           fl_arena_sprintf(ctx->arena, "Database %s already exists; left unchanged.",
+                                            name));
     }
     fl_buf_t b;
     fl_buf_init(&b);
@@ -437,7 +440,7 @@ static int fl_cmd_db_create(fl_ctx_t *ctx) {
     req.database_json.len = b.len;
     fl_buf_free(&b);
     Fluss__CreateDatabaseResponse *r;
-    err = fl_call(ctx, FL_API_CREATE_DATABASE, &req.base, &fluss__create_database_response__descriptor, &r);
+    err = fl_call(ctx, FL_API_CREATE_DATABASE, &req.base, FL_RESP(create_database), &r);
     if (err) return fl_report(ctx, err);
     return fl_done(ctx, "database", name, "created", true,
                    fl_arena_sprintf(ctx->arena, "Created database %s.", name));
@@ -448,7 +451,7 @@ static int fl_cmd_db_list(fl_ctx_t *ctx) {
     req.has_include_summary = 1;
     req.include_summary = 1;
     Fluss__ListDatabasesResponse *r;
-    fl_err_t err = fl_call(ctx, FL_API_LIST_DATABASES, &req.base, &fluss__list_databases_response__descriptor, &r);
+    fl_err_t err = fl_call(ctx, FL_API_LIST_DATABASES, &req.base, FL_RESP(list_databases), &r);
     if (err) return fl_report(ctx, err);
     bool summary = r->n_database_summary > 0;
     size_t n = summary ? r->n_database_summary : r->n_database_name;
@@ -491,7 +494,7 @@ static int fl_cmd_db_describe(fl_ctx_t *ctx) {
     Fluss__GetDatabaseInfoRequest req = FLUSS__GET_DATABASE_INFO_REQUEST__INIT;
     req.database_name = (char *)name;
     Fluss__GetDatabaseInfoResponse *r;
-    fl_err_t err = fl_call(ctx, FL_API_GET_DATABASE_INFO, &req.base, &fluss__get_database_info_response__descriptor, &r);
+    fl_err_t err = fl_call(ctx, FL_API_GET_DATABASE_INFO, &req.base, FL_RESP(get_database_info), &r);
     if (err) return fl_report(ctx, err);
     fl_db_desc_t desc;
     const char *why = NULL;
@@ -503,7 +506,7 @@ static int fl_cmd_db_describe(fl_ctx_t *ctx) {
     Fluss__ListTablesRequest lt = FLUSS__LIST_TABLES_REQUEST__INIT;
     lt.database_name = (char *)name;
     Fluss__ListTablesResponse *tr;
-    if ((err = fl_call(ctx, FL_API_LIST_TABLES, &lt.base, &fluss__list_tables_response__descriptor, &tr)))
+    if ((err = fl_call(ctx, FL_API_LIST_TABLES, &lt.base, FL_RESP(list_tables), &tr)))
         return fl_report(ctx, err);
     fl_strs_t tables = {(const char **)tr->table_name, tr->n_table_name};
     if (ctx->json) {
@@ -535,14 +538,15 @@ static int fl_cmd_db_drop(fl_ctx_t *ctx) {
         if ((err = fl_database_exists(ctx, name, &exists))) return fl_report(ctx, err);
         if (!exists)
             return fl_done(ctx, "database", name, "dropped", false,
-                           fl_arena_sprintf(ctx->arena, "Database %s does not exist; nothing dropped.", name));
+                           fl_arena_sprintf(ctx->arena, "Database %s does not exist; nothing dropped.",
+                                            name));
     }
     Fluss__DropDatabaseRequest req = FLUSS__DROP_DATABASE_REQUEST__INIT;
     req.database_name = (char *)name;
     req.ignore_if_not_exists = ie;
     req.cascade = fl_flag(ctx, "cascade");
     Fluss__DropDatabaseResponse *r;
-    err = fl_call(ctx, FL_API_DROP_DATABASE, &req.base, &fluss__drop_database_response__descriptor, &r);
+    err = fl_call(ctx, FL_API_DROP_DATABASE, &req.base, FL_RESP(drop_database), &r);
     if (err) return fl_report(ctx, err);
     return fl_done(ctx, "database", name, "dropped", true,
                    fl_arena_sprintf(ctx->arena, "Dropped database %s%s.", name,
@@ -739,7 +743,7 @@ static int fl_cmd_table_create(fl_ctx_t *ctx) {
     req.table_json.len = json_len;
     req.ignore_if_exists = ine;
     Fluss__CreateTableResponse *r;
-    err = fl_call(ctx, FL_API_CREATE_TABLE, &req.base, &fluss__create_table_response__descriptor, &r);
+    err = fl_call(ctx, FL_API_CREATE_TABLE, &req.base, FL_RESP(create_table), &r);
     if (err) rc = fl_report(ctx, err);
     else
         rc = fl_done(ctx, "table", path, "created", true,
@@ -757,7 +761,7 @@ static int fl_cmd_table_list(fl_ctx_t *ctx) {
     } else {
         Fluss__ListDatabasesRequest req = FLUSS__LIST_DATABASES_REQUEST__INIT;
         Fluss__ListDatabasesResponse *r;
-        if ((err = fl_call(ctx, FL_API_LIST_DATABASES, &req.base, &fluss__list_databases_response__descriptor, &r)))
+        if ((err = fl_call(ctx, FL_API_LIST_DATABASES, &req.base, FL_RESP(list_databases), &r)))
             return fl_report(ctx, err);
         for (size_t i = 0; i < r->n_database_name; i++) fl_strs_push(ctx->arena, &dbs, r->database_name[i]);
     }
@@ -768,7 +772,7 @@ static int fl_cmd_table_list(fl_ctx_t *ctx) {
         Fluss__ListTablesRequest req = FLUSS__LIST_TABLES_REQUEST__INIT;
         req.database_name = (char *)dbs.items[d];
         Fluss__ListTablesResponse *r;
-        err = fl_call(ctx, FL_API_LIST_TABLES, &req.base, &fluss__list_tables_response__descriptor, &r);
+        err = fl_call(ctx, FL_API_LIST_TABLES, &req.base, FL_RESP(list_tables), &r);
         if (err == FL_ERR_DATABASE_NOT_EXIST && !ctx->n_pos) continue; /* dropped meanwhile */
         if (err) {
             json_decref(arr);
@@ -861,15 +865,18 @@ static void fl_bucket_rows(fl_ctx_t *ctx, const Fluss__MetadataResponse *m, cons
             json_object_set_new(o, "bucket", json_integer(bm->bucket_id));
             json_object_set_new(o, "leader", bm->has_leader_id ? json_integer(bm->leader_id) : json_null());
             json_object_set_new(o, "leader_address",
-                                leader ? json_string(fl_arena_sprintf(ctx->arena, "%s:%d", leader->host, leader->port))
+                                leader ? json_string(fl_arena_sprintf(ctx->arena, "%s:%d",
+                                                                      leader->host, leader->port))
                                        : json_null());
             json_t *reps = json_array();
-            for (size_t k = 0; k < bm->n_replica_id; k++) json_array_append_new(reps, json_integer(bm->replica_id[k]));
+            for (size_t k = 0; k < bm->n_replica_id; k++)
+                json_array_append_new(reps, json_integer(bm->replica_id[k]));
             json_object_set_new(o, "replicas", reps);
             json_array_append_new(arr, o);
         } else {
             const char *lead = bm->has_leader_id ? fl_i64s(ctx->arena, bm->leader_id) : "none";
-            const char *addr = leader ? fl_arena_sprintf(ctx->arena, "%s:%d", leader->host, leader->port) : "-";
+            const char *addr =
+                leader ? fl_arena_sprintf(ctx->arena, "%s:%d", leader->host, leader->port) : "-";
             if (partition)
                 FL_GRID_ROW(g, partition, fl_i64s(ctx->arena, bm->bucket_id), lead, addr,
                             fl_replicas_text(ctx->arena, bm));
@@ -887,7 +894,7 @@ static int fl_cmd_table_describe(fl_ctx_t *ctx) {
     Fluss__GetTableInfoRequest req = FLUSS__GET_TABLE_INFO_REQUEST__INIT;
     req.table_path = fl_pb_path(ctx->arena, db, table);
     Fluss__GetTableInfoResponse *info;
-    fl_err_t err = fl_call(ctx, FL_API_GET_TABLE_INFO, &req.base, &fluss__get_table_info_response__descriptor, &info);
+    fl_err_t err = fl_call(ctx, FL_API_GET_TABLE_INFO, &req.base, FL_RESP(get_table_info), &info);
     if (err) return fl_report(ctx, err);
     fl_table_desc_t d;
     const char *why = NULL;
@@ -916,7 +923,7 @@ static int fl_cmd_table_describe(fl_ctx_t *ctx) {
         mreq.partitions_path[mreq.n_partitions_path++] = pp;
     }
     Fluss__MetadataResponse *m;
-    if ((err = fl_call(ctx, FL_API_GET_METADATA, &mreq.base, &fluss__metadata_response__descriptor, &m)))
+    if ((err = fl_call(ctx, FL_API_GET_METADATA, &mreq.base, FL_RESP(metadata), &m)))
         return fl_report(ctx, err);
     const Fluss__PbTableMetadata *tm = NULL;
     for (size_t i = 0; i < m->n_table_metadata; i++)
@@ -928,11 +935,13 @@ static int fl_cmd_table_describe(fl_ctx_t *ctx) {
         root = json_object();
         buckets = json_array();
     } else if (partitioned) {
-        fl_grid_init(&g, ctx->arena, 5, (const char *[]){"PARTITION", "BUCKET", "LEADER", "LEADER ADDRESS", "REPLICAS"});
+        fl_grid_init(&g, ctx->arena, 5,
+                     (const char *[]){"PARTITION", "BUCKET", "LEADER", "LEADER ADDRESS", "REPLICAS"});
     } else {
         fl_grid_init(&g, ctx->arena, 4, (const char *[]){"BUCKET", "LEADER", "LEADER ADDRESS", "REPLICAS"});
     }
-    if (tm && !partitioned) fl_bucket_rows(ctx, m, NULL, tm->bucket_metadata, tm->n_bucket_metadata, &g, buckets);
+    if (tm && !partitioned)
+        fl_bucket_rows(ctx, m, NULL, tm->bucket_metadata, tm->n_bucket_metadata, &g, buckets);
     for (size_t i = 0; i < m->n_partition_metadata; i++) {
         const Fluss__PbPartitionMetadata *pm = m->partition_metadata[i];
         if (pm->table_id != info->table_id) continue;
@@ -967,7 +976,8 @@ static int fl_cmd_table_describe(fl_ctx_t *ctx) {
         json_object_set_new(root, "columns", cols);
         json_object_set_new(root, "primary_key", fl_json_strs(&d.schema.primary_key));
         json_object_set_new(root, "bucket_key", fl_json_strs(&d.bucket_keys));
-        json_object_set_new(root, "bucket_count", d.bucket_count >= 0 ? json_integer(d.bucket_count) : json_null());
+        json_object_set_new(root, "bucket_count",
+                            d.bucket_count >= 0 ? json_integer(d.bucket_count) : json_null());
         json_object_set_new(root, "partition_keys", fl_json_strs(&d.partition_keys));
         json_object_set_new(root, "properties", fl_json_kvs(&d.properties));
         json_object_set_new(root, "custom_properties", fl_json_kvs(&d.custom_properties));
@@ -1022,7 +1032,8 @@ static int fl_cmd_table_describe(fl_ctx_t *ctx) {
         fl_grid_init(&pg, ctx->arena, 3, (const char *[]){"ID", "NAME", "SPEC"});
         for (size_t i = 0; i < nparts; i++) {
             const Fluss__PbPartitionInfo *pi = parts->partitions_info[i];
-            FL_GRID_ROW(&pg, fl_i64s(ctx->arena, pi->partition_id), fl_part_name(ctx->arena, pi->partition_spec),
+            FL_GRID_ROW(&pg, fl_i64s(ctx->arena, pi->partition_id),
+                        fl_part_name(ctx->arena, pi->partition_spec),
                         fl_spec_text(ctx->arena, pi->partition_spec));
         }
         fl_grid_print(&pg, "  ", "(none)");
@@ -1049,7 +1060,7 @@ static int fl_cmd_table_drop(fl_ctx_t *ctx) {
     req.table_path = fl_pb_path(ctx->arena, db, table);
     req.ignore_if_not_exists = ie;
     Fluss__DropTableResponse *r;
-    err = fl_call(ctx, FL_API_DROP_TABLE, &req.base, &fluss__drop_table_response__descriptor, &r);
+    err = fl_call(ctx, FL_API_DROP_TABLE, &req.base, FL_RESP(drop_table), &r);
     if (err) return fl_report(ctx, err);
     return fl_done(ctx, "table", path, "dropped", true,
                    fl_arena_sprintf(ctx->arena, "Dropped table %s.", path));
@@ -1071,7 +1082,8 @@ static int fl_cmd_table_alter(fl_ctx_t *ctx) {
         fluss__pb_alter_config__init(c);
         if (set) {
             const char *k, *val;
-            if (!fl_split_kv(ctx->arena, v, &k, &val)) return fl_usage(ctx, "--set '%s' is not key=value", v);
+            if (!fl_split_kv(ctx->arena, v, &k, &val))
+                return fl_usage(ctx, "--set '%s' is not key=value", v);
             c->config_key = (char *)k;
             c->config_value = (char *)val;
             c->op_type = 0; /* SET */
@@ -1082,9 +1094,10 @@ static int fl_cmd_table_alter(fl_ctx_t *ctx) {
         }
         req.config_changes[req.n_config_changes++] = c;
     }
-    if (!req.n_config_changes) return fl_usage(ctx, "nothing to change: give --set KEY=VALUE or --reset KEY");
+    if (!req.n_config_changes)
+        return fl_usage(ctx, "nothing to change: give --set KEY=VALUE or --reset KEY");
     Fluss__AlterTableResponse *r;
-    fl_err_t err = fl_call(ctx, FL_API_ALTER_TABLE, &req.base, &fluss__alter_table_response__descriptor, &r);
+    fl_err_t err = fl_call(ctx, FL_API_ALTER_TABLE, &req.base, FL_RESP(alter_table), &r);
     if (err) return fl_report(ctx, err);
     return fl_done(ctx, "table", path, "altered", true,
                    fl_arena_sprintf(ctx->arena, "Altered table %s (%zu change%s).", path,
@@ -1119,8 +1132,9 @@ static int fl_cmd_part_create_drop(fl_ctx_t *ctx, bool create) {
         if ((err = fl_partition_exists(ctx, db, table, spec, &exists))) return fl_report(ctx, err);
         if (exists == create)
             return fl_done(ctx, "partition", label, create ? "created" : "dropped", false,
-                           fl_arena_sprintf(ctx->arena, create ? "Partition %s already exists; left unchanged."
-                                                               : "Partition %s does not exist; nothing dropped.",
+                           fl_arena_sprintf(ctx->arena,
+                                            create ? "Partition %s already exists; left unchanged."
+                                                   : "Partition %s does not exist; nothing dropped.",
                                             label));
     }
     if (create) {
@@ -1129,14 +1143,14 @@ static int fl_cmd_part_create_drop(fl_ctx_t *ctx, bool create) {
         req.partition_spec = spec;
         req.ignore_if_not_exists = ignore; /* named so on the wire; means "ignore if it exists" */
         Fluss__CreatePartitionResponse *r;
-        err = fl_call(ctx, FL_API_CREATE_PARTITION, &req.base, &fluss__create_partition_response__descriptor, &r);
+        err = fl_call(ctx, FL_API_CREATE_PARTITION, &req.base, FL_RESP(create_partition), &r);
     } else {
         Fluss__DropPartitionRequest req = FLUSS__DROP_PARTITION_REQUEST__INIT;
         req.table_path = fl_pb_path(ctx->arena, db, table);
         req.partition_spec = spec;
         req.ignore_if_not_exists = ignore;
         Fluss__DropPartitionResponse *r;
-        err = fl_call(ctx, FL_API_DROP_PARTITION, &req.base, &fluss__drop_partition_response__descriptor, &r);
+        err = fl_call(ctx, FL_API_DROP_PARTITION, &req.base, FL_RESP(drop_partition), &r);
     }
     if (err) return fl_report(ctx, err);
     return fl_done(ctx, "partition", label, create ? "created" : "dropped", true,
@@ -1237,7 +1251,8 @@ static const fl_cmd_t fl_cmds[] = {
     {"cluster", "nodes", "", 0, 0, fl_opts_none, fl_cmd_cluster_nodes,
      "list the coordinator and the live tablet servers", NULL},
     {"database", "create", "NAME", 1, 1, fl_opts_db_create, fl_cmd_db_create, "create a database", NULL},
-    {"database", "list", "", 0, 0, fl_opts_none, fl_cmd_db_list, "list databases with their table counts", NULL},
+    {"database", "list", "", 0, 0, fl_opts_none, fl_cmd_db_list,
+     "list databases with their table counts", NULL},
     {"database", "describe", "NAME", 1, 1, fl_opts_none, fl_cmd_db_describe,
      "show a database: comment, custom properties, times, tables", NULL},
     {"database", "drop", "NAME", 1, 1, fl_opts_db_drop, fl_cmd_db_drop, "drop a database", NULL},
@@ -1370,7 +1385,8 @@ static int fl_admin_run(fl_ctx_t *ctx, int argc, char **argv) {
                 ctx->cmd = fl_find_cmd(noun, verb);
                 if (!ctx->cmd) {
                     if (!fl_known_noun(noun))
-                        return fl_usage(ctx, "unknown command '%s'; commands: %s", noun, fl_nouns(ctx->arena));
+                        return fl_usage(ctx, "unknown command '%s'; commands: %s", noun,
+                                        fl_nouns(ctx->arena));
                     return fl_usage(ctx, "unknown verb '%s' for '%s'; expected one of: %s", verb, noun,
                                     fl_verbs_of(ctx->arena, noun));
                 }
@@ -1403,7 +1419,8 @@ static int fl_admin_run(fl_ctx_t *ctx, int argc, char **argv) {
         if (!def) {
             if (!ctx->cmd) {
                 if (noun && !verb && fl_known_noun(noun))
-                    return fl_usage(ctx, "option '--%.*s' must follow a verb (%s VERB ...)", (int)nlen, name, noun);
+                    return fl_usage(ctx, "option '--%.*s' must follow a verb (%s VERB ...)",
+                                    (int)nlen, name, noun);
                 for (size_t k = 0; k < FL_ARRAY_LEN(fl_cmds); k++)
                     if (fl_find_opt(fl_cmds[k].opts, name, nlen))
                         return fl_usage(ctx, "option '--%.*s' must follow its command (e.g. %s %s)",
@@ -1431,14 +1448,16 @@ static int fl_admin_run(fl_ctx_t *ctx, int argc, char **argv) {
         }
         if (!def->repeat)
             for (int k = 0; k < ctx->n_opts; k++)
-                if (ctx->opts[k].def == def) return fl_usage(ctx, "option '--%s' is given twice", def->name);
+                if (ctx->opts[k].def == def)
+                    return fl_usage(ctx, "option '--%s' is given twice", def->name);
         ctx->opts[ctx->n_opts].def = def;
         ctx->opts[ctx->n_opts++].value = val;
     }
     if (help) {
         if (ctx->cmd) fl_help_cmd(stdout, ctx->cmd);
         else if (noun && fl_known_noun(noun)) fl_help_noun(stdout, noun);
-        else if (noun) return fl_usage(ctx, "unknown command '%s'; commands: %s", noun, fl_nouns(ctx->arena));
+        else if (noun)
+            return fl_usage(ctx, "unknown command '%s'; commands: %s", noun, fl_nouns(ctx->arena));
         else fl_help_global(stdout);
         return FL_EXIT_OK;
     }

@@ -47,7 +47,8 @@ fl_err_t fl_client_parse_addr(const char *addr, char *host, size_t host_len, int
     if (addr[0] == '[') {
         const char *close = strchr(addr, ']');
         if (!close || close[1] != ':') {
-            snprintf(why, why_len, "'%s' is not host:port (an IPv6 address goes in brackets: [::1]:9123)", addr);
+            snprintf(why, why_len,
+                     "'%s' is not host:port (an IPv6 address goes in brackets: [::1]:9123)", addr);
             return FL_ERR__INVAL;
         }
         h = addr + 1;
@@ -272,7 +273,7 @@ fl_err_t fl_client_open(fl_client_t *cl, const char *addr, int timeout_ms) {
     char service[16];
     snprintf(service, sizeof(service), "%d", port);
     struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
-                             .ai_flags = AI_NUMERICSERV | AI_ADDRCONFIG};
+                             .ai_flags = AI_NUMERICSERV};
     struct addrinfo *res = NULL;
     int gai = getaddrinfo(host, service, &hints, &res);
     if (gai) {

@@ -578,7 +578,8 @@ static bool fl_sp_with(fl_sp_t *sp, fl_table_desc_t *d, bool *bucket_key_set) {
                 return false;
             }
             if (d->bucket_count >= 0) {
-                fl_sp_fail(sp, "the bucket count is given twice (DISTRIBUTED BY ... INTO and 'bucket.num')");
+                fl_sp_fail(sp, "the bucket count is given twice "
+                               "(DISTRIBUTED BY ... INTO and 'bucket.num')");
                 return false;
             }
             d->bucket_count = (int32_t)n;
