@@ -16,6 +16,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <event2/buffer.h>
 
@@ -261,6 +262,57 @@ void fl_req_finish_raw(fl_req_t *req, const fl_buf_t *frame) {
     fl_arena_destroy(req->arena); /* req itself lives in the arena */
     if (conn->bev && !fl_conn_try_finish(conn)) fl_conn_update_reading(conn);
     fl_conn_unref(conn); /* may free conn */
+    fl_server_maybe_finish(srv);
+}
+
+/* A response made of pieces: memory is copied into the output buffer, file ranges are queued
+ * as evbuffer file segments, which libevent writes with sendfile(2). A file piece's cleanup
+ * callback runs once libevent no longer needs the range (sent, or the connection closed). */
+static void fl_piece_cleanup_cb(struct evbuffer_file_segment const *seg, int flags, void *arg) {
+    FL_UNUSED(seg);
+    FL_UNUSED(flags);
+    fl_piece_t *pc = arg;
+    pc->release(pc->release_arg);
+    fl_free(pc);
+}
+
+void fl_req_respond_pieces(fl_req_t *req, fl_piece_t *pieces, size_t n) {
+    fl_conn_t *conn = req->conn;
+    fl_server_t *srv = conn->srv;
+    if (conn->bev) {
+        struct evbuffer *out = bufferevent_get_output(conn->bev);
+        for (size_t i = 0; i < n; i++) {
+            fl_piece_t *pc = &pieces[i];
+            if (pc->fd < 0) {
+                evbuffer_add(out, pc->p, pc->len);
+                continue;
+            }
+            fl_piece_t *keep = fl_malloc(sizeof(*keep));
+            *keep = *pc;
+            struct evbuffer_file_segment *seg =
+                evbuffer_file_segment_new(pc->fd, (ev_off_t)pc->off, (ev_off_t)pc->len, 0);
+            if (!seg) {
+                /* cannot happen for a regular file; fall back to a copy */
+                uint8_t *tmp = fl_malloc(pc->len ? pc->len : 1);
+                ssize_t r = pread(pc->fd, tmp, pc->len, (off_t)pc->off);
+                evbuffer_add(out, tmp, r > 0 ? (size_t)r : 0);
+                fl_free(tmp);
+                keep->release(keep->release_arg);
+                fl_free(keep);
+                continue;
+            }
+            evbuffer_file_segment_add_cleanup_cb(seg, fl_piece_cleanup_cb, keep);
+            evbuffer_add_file_segment(out, seg, 0, (ev_off_t)pc->len);
+            evbuffer_file_segment_free(seg); /* the evbuffer keeps its own reference */
+        }
+    } else {
+        for (size_t i = 0; i < n; i++)
+            if (pieces[i].fd >= 0) pieces[i].release(pieces[i].release_arg);
+    }
+    conn->inflight--;
+    fl_arena_destroy(req->arena);
+    if (conn->bev && !fl_conn_try_finish(conn)) fl_conn_update_reading(conn);
+    fl_conn_unref(conn);
     fl_server_maybe_finish(srv);
 }
 

@@ -116,6 +116,17 @@ void fl_server_maybe_finish(fl_server_t *srv);
 /* Requests: every handler ends its request with exactly one of these. */
 void fl_req_respond(fl_req_t *req, const ProtobufCMessage *resp);
 void fl_req_fail(fl_req_t *req, fl_err_t code, const char *fmt, ...) FL_PRINTF(3, 4);
+/* One piece of a response: memory (fd < 0) or a file range sent with sendfile. */
+typedef struct fl_piece_s {
+    const uint8_t *p;      /* memory piece */
+    int fd;                /* file piece, or -1 */
+    uint64_t off;
+    uint64_t len;
+    void (*release)(void *arg); /* file pieces: called when the range is no longer needed */
+    void *release_arg;
+} fl_piece_t;
+/** @brief Answer with a frame made of pieces (they must add up to a whole frame). */
+void fl_req_respond_pieces(fl_req_t *req, fl_piece_t *pieces, size_t n);
 /** @brief Answer with a complete, already encoded response frame. */
 void fl_req_finish_raw(fl_req_t *req, const fl_buf_t *frame);
 

@@ -268,20 +268,39 @@ static fl_err_t fl_project_batches(fl_arena_t *a, const fl_type_t *row_type, con
     return rc < 0 ? it.err : FL_ERR_NONE;
 }
 
+/* Where a bucket's records are when they are not in the message: a log slice to send with
+ * sendfile. Indexed [table][bucket] like the response. */
+typedef struct fl_fetch_out_s {
+    Fluss__FetchLogResponse resp;
+    fl_logslice_t **slices;   /* per table: per bucket; seg == NULL when unused */
+} fl_fetch_out_t;
+
+static void fl_fetch_out_release(fl_fetch_out_t *o) {
+    for (size_t t = 0; t < o->resp.n_tables_resp; t++)
+        for (size_t b = 0; b < o->resp.tables_resp[t]->n_buckets_resp; b++)
+            if (o->slices[t][b].seg) fl_logslice_release(&o->slices[t][b]);
+}
+
 /* Reads every bucket once. @returns the number of record bytes gathered. */
-static size_t fl_fetch_read(fl_req_t *req, Fluss__FetchLogResponse *resp, bool *errors) {
+static size_t fl_fetch_read(fl_req_t *req, fl_fetch_out_t *o, bool *errors) {
+    Fluss__FetchLogResponse *resp = &o->resp;
+    fluss__fetch_log_response__init(resp);
     const Fluss__FetchLogRequest *r = (const Fluss__FetchLogRequest *)req->body;
     int64_t budget = r->max_bytes > 0 ? r->max_bytes : 16 << 20;
     size_t total = 0;
     *errors = false;
     resp->n_tables_resp = 0;
     resp->tables_resp = fl_arena_alloc(req->arena, (r->n_tables_req + 1) * sizeof(void *));
+    o->slices = fl_arena_calloc(req->arena, (r->n_tables_req + 1) * sizeof(void *));
     for (size_t t = 0; t < r->n_tables_req; t++) {
         const Fluss__PbFetchLogReqForTable *tr = r->tables_req[t];
         Fluss__PbFetchLogRespForTable *to = fl_arena_alloc(req->arena, sizeof(*to));
         fluss__pb_fetch_log_resp_for_table__init(to);
         to->table_id = tr->table_id;
         to->buckets_resp = fl_arena_alloc(req->arena, (tr->n_buckets_req + 1) * sizeof(void *));
+        o->slices[resp->n_tables_resp] =
+            fl_arena_calloc(req->arena, (tr->n_buckets_req + 1) * sizeof(fl_logslice_t));
+        fl_logslice_t *tslices = o->slices[resp->n_tables_resp];
         resp->tables_resp[resp->n_tables_resp++] = to;
         for (size_t i = 0; i < tr->n_buckets_req; i++) {
             const Fluss__PbFetchLogReqForBucket *b = tr->buckets_req[i];
@@ -330,7 +349,23 @@ static size_t fl_fetch_read(fl_req_t *req, Fluss__FetchLogResponse *resp, bool *
                     fl_buf_t data;
                     fl_buf_init(&data);
                     int64_t next = off;
-                    if (off < hw && max > 0)
+                    bool zero_copy = !tr->projection_pushdown_enabled;
+                    if (off < hw && max > 0 && zero_copy) {
+                        /* no projection: the stored bytes go out as they are, by sendfile */
+                        fl_logslice_t *sl = &tslices[to->n_buckets_resp - 1];
+                        err = fl_logstore_read(fl_replica_log(rep), off, (uint64_t)max, hw,
+                                               total == 0, sl);
+                        if (!err && sl->len == 0 && sl->seg) fl_logslice_release(sl);
+                        if (!err && sl->seg) {
+                            bo->has_high_watermark = 1;
+                            bo->high_watermark = hw;
+                            bo->has_log_start_offset = 1;
+                            bo->log_start_offset = start;
+                            total += sl->len;
+                            budget -= (int64_t)sl->len;
+                            continue;
+                        }
+                    } else if (off < hw && max > 0)
                         err = fl_logstore_read_copy(fl_replica_log(rep), off, (uint64_t)max, hw,
                                                     total == 0, &data, &next);
                     if (!err && data.len && tr->projection_pushdown_enabled) {
@@ -373,12 +408,107 @@ static size_t fl_fetch_read(fl_req_t *req, Fluss__FetchLogResponse *resp, bool *
     return total;
 }
 
+/* Encodes the response around the log slices and sends it: protobuf framing in memory,
+ * records by sendfile. Field numbers: FetchLogResponse.tables_resp = 1 (0x0A);
+ * PbFetchLogRespForTable.buckets_resp = 2 (0x12); PbFetchLogRespForBucket.records = 8 (0x42). */
+static size_t fl_varint_len(uint64_t v) {
+    size_t n = 1;
+    while (v >= 0x80) {
+        v >>= 7;
+        n++;
+    }
+    return n;
+}
+
+static void fl_slice_release_free(void *arg) {
+    fl_logslice_release(arg);
+    fl_free(arg);
+}
+
+static void fl_fetch_send(fl_req_t *req, fl_fetch_out_t *o) {
+    Fluss__FetchLogResponse *resp = &o->resp;
+    size_t nt = resp->n_tables_resp;
+    /* sizes: per bucket, per table */
+    size_t *tsize = fl_arena_calloc(req->arena, (nt + 1) * sizeof(size_t));
+    size_t **bsize = fl_arena_calloc(req->arena, (nt + 1) * sizeof(size_t *));
+    size_t body = 0, nfiles = 0;
+    for (size_t t = 0; t < nt; t++) {
+        Fluss__PbFetchLogRespForTable *to = resp->tables_resp[t];
+        bsize[t] = fl_arena_calloc(req->arena, (to->n_buckets_resp + 1) * sizeof(size_t));
+        size_t ts = 1 + fl_varint_len((uint64_t)to->table_id); /* field 1, varint */
+        for (size_t b = 0; b < to->n_buckets_resp; b++) {
+            fl_logslice_t *sl = &o->slices[t][b];
+            size_t bs = protobuf_c_message_get_packed_size(&to->buckets_resp[b]->base);
+            if (sl->seg) {
+                bs += 1 + fl_varint_len(sl->len) + sl->len;
+                nfiles++;
+            }
+            bsize[t][b] = bs;
+            ts += 1 + fl_varint_len(bs) + bs;
+        }
+        tsize[t] = ts;
+        body += 1 + fl_varint_len(ts) + ts;
+    }
+    /* memory pieces are offsets into one buffer until it stops growing */
+    fl_buf_t mem;
+    fl_buf_init(&mem);
+    size_t cap = 2 * nfiles + 2, np = 0;
+    fl_piece_t *pieces = fl_arena_calloc(req->arena, cap * sizeof(fl_piece_t));
+    size_t *mem_start = fl_arena_calloc(req->arena, cap * sizeof(size_t));
+    size_t cur = 0; /* start of the open memory piece in mem */
+    size_t at = fl_frame_begin_resp(&mem, FL_RESP_SUCCESS, req->hdr.request_id);
+    fl_buf_patch_i32be(&mem, at, (int32_t)(FL_FRAME_RESP_HEADER + body));
+    for (size_t t = 0; t < nt; t++) {
+        Fluss__PbFetchLogRespForTable *to = resp->tables_resp[t];
+        fl_buf_put_u8(&mem, 0x0A);
+        fl_buf_put_uvarint(&mem, tsize[t]);
+        fl_buf_put_u8(&mem, 0x08);
+        fl_buf_put_uvarint(&mem, (uint64_t)to->table_id);
+        for (size_t b = 0; b < to->n_buckets_resp; b++) {
+            fl_logslice_t *sl = &o->slices[t][b];
+            fl_buf_put_u8(&mem, 0x12);
+            fl_buf_put_uvarint(&mem, bsize[t][b]);
+            fl_pb_pack(&mem, &to->buckets_resp[b]->base);
+            if (!sl->seg) continue;
+            fl_buf_put_u8(&mem, 0x42);
+            fl_buf_put_uvarint(&mem, sl->len);
+            mem_start[np] = cur;
+            pieces[np].fd = -1;
+            pieces[np].len = mem.len - cur;
+            np++;
+            fl_logslice_t *keep = fl_arena_alloc(req->arena, sizeof(*keep));
+            *keep = *sl;
+            memset(sl, 0, sizeof(*sl)); /* ownership moves to the piece */
+            /* the slice must outlive the request arena: give it its own allocation */
+            fl_logslice_t *own = fl_malloc(sizeof(*own));
+            *own = *keep;
+            pieces[np].fd = own->fd;
+            pieces[np].off = own->pos;
+            pieces[np].len = own->len;
+            pieces[np].release = fl_slice_release_free;
+            pieces[np].release_arg = own;
+            np++;
+            cur = mem.len;
+        }
+    }
+    if (mem.len > cur) {
+        mem_start[np] = cur;
+        pieces[np].fd = -1;
+        pieces[np].len = mem.len - cur;
+        np++;
+    }
+    for (size_t i = 0; i < np; i++)
+        if (pieces[i].fd < 0) pieces[i].p = mem.p + mem_start[i];
+    fl_req_respond_pieces(req, pieces, np);
+    fl_buf_free(&mem);
+}
+
 static void fl_fetch_answer(fl_fetch_t *f) {
-    Fluss__FetchLogResponse resp = FLUSS__FETCH_LOG_RESPONSE__INIT;
+    fl_fetch_out_t o;
     bool errors;
-    fl_fetch_read(f->req, &resp, &errors);
+    fl_fetch_read(f->req, &o, &errors);
     if (f->timer) event_free(f->timer);
-    fl_req_respond(f->req, &resp.base);
+    fl_fetch_send(f->req, &o);
 }
 
 static void fl_fetch_unpark(fl_server_t *srv, fl_fetch_t *f) {
@@ -401,15 +531,16 @@ static void fl_fetch_timeout_cb(evutil_socket_t fd, short what, void *arg) {
 void fl_rpc_fetch_log(fl_req_t *req) {
     fl_server_t *srv = req->conn->srv;
     const Fluss__FetchLogRequest *r = (const Fluss__FetchLogRequest *)req->body;
-    Fluss__FetchLogResponse resp = FLUSS__FETCH_LOG_RESPONSE__INIT;
+    fl_fetch_out_t o;
     bool errors;
-    size_t got = fl_fetch_read(req, &resp, &errors);
+    size_t got = fl_fetch_read(req, &o, &errors);
     int64_t min_bytes = r->has_min_bytes ? r->min_bytes : -1;
     int64_t max_wait = r->has_max_wait_ms ? r->max_wait_ms : (min_bytes > 0 ? 100 : -1);
     if (errors || max_wait <= 0 || min_bytes <= 0 || (int64_t)got >= min_bytes || srv->stopping) {
-        fl_req_respond(req, &resp.base);
+        fl_fetch_send(req, &o);
         return;
     }
+    fl_fetch_out_release(&o);
     /* long poll: wait for data (a high watermark moving) or the timeout */
     fl_fetch_t *f = fl_arena_calloc(req->arena, sizeof(*f));
     f->req = req;
@@ -429,13 +560,14 @@ static void fl_fetch_wake(fl_server_t *srv) {
         list = f->next;
         f->next = NULL;
         /* re-read: answer if anything is there now (or the connection is gone) */
-        Fluss__FetchLogResponse resp = FLUSS__FETCH_LOG_RESPONSE__INIT;
+        fl_fetch_out_t o;
         bool errors;
-        size_t got = fl_fetch_read(f->req, &resp, &errors);
+        size_t got = fl_fetch_read(f->req, &o, &errors);
         if (got > 0 || errors || !f->req->conn->bev || srv->stopping) {
             event_free(f->timer);
-            fl_req_respond(f->req, &resp.base);
+            fl_fetch_send(f->req, &o);
         } else {
+            fl_fetch_out_release(&o);
             f->next = srv->parked_fetches;
             srv->parked_fetches = f;
         }
