@@ -12,6 +12,7 @@ case "$kind" in
 esac
 # FL_PYTHON unset: make/refresh .venv for the reader checks; set (even empty): use as given.
 if [ -z "${FL_PYTHON+x}" ]; then py=$(scripts/python-env.sh); else py="$FL_PYTHON"; fi
-cmake -S . -B "$dir" -G Ninja "${args[@]}" -DFL_PYTHON="$py" >/dev/null
+cmake -S . -B "$dir" -G Ninja "${args[@]}" -DFL_PYTHON="$py" \
+  -DFL_MAVEN="$(command -v mvn || true)" >/dev/null
 ninja -C "$dir" >/dev/null
 echo "$dir"

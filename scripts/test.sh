@@ -18,6 +18,8 @@ failed=0
 status=0
 
 scripts/install-deps.sh || { echo "test.sh: dependency installation failed"; exit 1; }
+FL_PYTHON=$(scripts/python-env.sh) || { echo "test.sh: Python test peers could not be installed"; exit 1; }
+export FL_PYTHON
 for kind in release asan; do
   if ! scripts/build.sh "$kind" >/dev/null; then
     echo "test.sh: $kind build failed"
@@ -47,7 +49,7 @@ run_ctest build-asan
 if [ "${FL_TEST_SKIP_INTEROP:-0}" != "1" ]; then
   rm -rf tests/interop/target/surefire-reports
   (cd tests/interop && mvn -B -q test -Dfl.server.bin="$ROOT/build-asan/server/fl-server" \
-      -Dsurefire.printSummary=true) 2>&1 | grep -vE "^\[INFO\] *$" | tail -200
+      -Dfl.python="$FL_PYTHON" -Dsurefire.printSummary=true) 2>&1 | grep -vE "^\[INFO\] *$" | tail -200
   mvn_rc=${PIPESTATUS[0]}
   # count from the JUnit XML reports
   counts=$(python3 - <<'PY'
