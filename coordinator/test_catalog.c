@@ -160,11 +160,57 @@ static void test_auto_partition_names(void **state) {
     assert_string_equal(out, "2024112518");
 }
 
+static void test_auto_partition_schedule(void **state) {
+    (void)state;
+    snprintf(dir, sizeof(dir), "/tmp/fl-cat-XXXXXX");
+    assert_non_null(mkdtemp(dir));
+    fl_catalog_opts_t o = opts();
+    o.max_partition_num = 100;
+    fl_metastore_t *ms;
+    fl_catalog_t *cat = open_cat(&ms, o);
+    fl_arena_t *a = fl_arena_new(0);
+    const char *why = NULL;
+    const char *auto_t =
+        "{\"schema\":{\"columns\":[{\"name\":\"a\",\"data_type\":{\"type\":\"INTEGER\"}},"
+        "{\"name\":\"dt\",\"data_type\":{\"type\":\"STRING\"}}]},\"partition_key\":[\"dt\"],"
+        "\"properties\":{\"table.auto-partition.enabled\":\"true\",\"table.auto-partition.time-unit\":\"DAY\","
+        "\"table.auto-partition.num-precreate\":\"2\",\"table.auto-partition.num-retention\":\"3\","
+        "\"table.auto-partition.time-zone\":\"UTC\"},\"custom_properties\":{}}";
+    assert_int_equal(fl_catalog_create_table(cat, a, "fluss", "daily", auto_t, strlen(auto_t), false, &why),
+                     FL_ERR_NONE);
+    const fl_table_t *t = fl_catalog_table(cat, "fluss", "daily");
+    assert_int_equal(t->n_parts, 2); /* today and tomorrow, pre-created at creation */
+    /* ten days later: eight new days are created up to day+11, and everything older than
+     * three days before day+10 is dropped */
+    int64_t day = 86400000LL;
+    int64_t now = fl_now_ms();
+    int changed = fl_catalog_auto_partition(cat, now + 10 * day);
+    assert_true(changed > 0);
+    t = fl_catalog_table(cat, "fluss", "daily");
+    char oldest[16], newest[16];
+    fl_auto_partition_name(FL_TU_DAY, "UTC", now + 10 * day, -3, oldest, sizeof(oldest));
+    fl_auto_partition_name(FL_TU_DAY, "UTC", now + 10 * day, 1, newest, sizeof(newest));
+    for (size_t i = 0; i < t->n_parts; i++) {
+        assert_true(strcmp(t->parts[i].name, oldest) >= 0);
+        assert_true(strcmp(t->parts[i].name, newest) <= 0);
+    }
+    assert_non_null(fl_catalog_partition(t, newest));
+    /* a second run at the same time changes nothing */
+    assert_int_equal(fl_catalog_auto_partition(cat, now + 10 * day), 0);
+    fl_catalog_free(cat);
+    fl_metastore_close(ms);
+    fl_arena_destroy(a);
+    char cmd[128];
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_persistence_and_ids),
         cmocka_unit_test(test_lake_properties),
         cmocka_unit_test(test_auto_partition_names),
+        cmocka_unit_test(test_auto_partition_schedule),
     };
     return cmocka_run_group_tests_name("coordinator_catalog", tests, NULL, NULL);
 }
