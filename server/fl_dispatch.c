@@ -46,6 +46,10 @@ static const fl_handler_entry_t fl_handlers[] = {
     {FL_API_PRODUCE_LOG, fl_rpc_produce_log, false},
     {FL_API_FETCH_LOG, fl_rpc_fetch_log, false},
     {FL_API_LIST_OFFSETS, fl_rpc_list_offsets, false},
+    {FL_API_PUT_KV, fl_rpc_put_kv, false},
+    {FL_API_LOOKUP, fl_rpc_lookup, false},
+    {FL_API_PREFIX_LOOKUP, fl_rpc_prefix_lookup, false},
+    {FL_API_GET_LATEST_KV_SNAPSHOTS, fl_rpc_kv_snapshots, true},
 };
 
 /* A tablet-server process has no catalog: the APIs that both server types serve and that need

@@ -19,6 +19,7 @@
 
 #include <event2/buffer.h>
 
+#include "fl_kvstore.h"
 #include "fl_server_int.h"
 
 static __thread char fl_srv_why[512];
@@ -462,6 +463,22 @@ static int fl_server_open_tablet(fl_server_t *srv, fl_config_t *conf, const char
                                &tc.checkpoint_interval_ms, why))
         return -1;
     tc.retention_check_ms = 60000;
+    /* RocksDB for primary-key buckets, with Fluss's kv.rocksdb.* names */
+    fl_kvenv_conf_t kc;
+    fl_kvenv_conf_defaults(&kc);
+    if (fl_config_get_size(conf, "kv.rocksdb.block.cache-size", (int64_t)kc.block_cache_bytes, &v, why)) return -1;
+    kc.block_cache_bytes = (uint64_t)FL_MAX(v, 1 << 20);
+    if (fl_config_get_size(conf, "kv.rocksdb.writebuffer.size", (int64_t)kc.write_buffer_bytes, &v, why)) return -1;
+    kc.write_buffer_bytes = (uint64_t)FL_MAX(v, 1 << 20);
+    if (fl_config_get_int(conf, "kv.rocksdb.writebuffer.count", kc.write_buffer_count, &v, why)) return -1;
+    kc.write_buffer_count = (int)FL_MAX(v, 2);
+    if (fl_config_get_size(conf, "kv.rocksdb.block.blocksize", (int64_t)kc.block_bytes, &v, why)) return -1;
+    kc.block_bytes = (uint64_t)FL_MAX(v, 512);
+    const char *comp = fl_config_get_str(conf, "server.kv.compression", "lz4");
+    kc.compression = !strcasecmp(comp, "none") ? 0 : !strcasecmp(comp, "snappy") ? 1
+                     : !strcasecmp(comp, "zstd") ? 3 : 2;
+    srv->kvenv = fl_kvenv_new(&kc);
+    tc.kvenv = srv->kvenv;
     srv->tablet = fl_tablet_new(&tc, srv->tablet_id);
     /* the loop must come round for the background flush even when idle */
     srv->tick_timer = event_new(srv->base, -1, EV_PERSIST, fl_server_tick_cb, srv);
@@ -502,6 +519,7 @@ void fl_server_free(fl_server_t *srv) {
     if (srv->auto_partition_timer) event_free(srv->auto_partition_timer);
     if (srv->tick_timer) event_free(srv->tick_timer);
     fl_tablet_free(srv->tablet);
+    fl_kvenv_free(srv->kvenv);
     if (srv->liveness_timer) event_free(srv->liveness_timer);
     fl_coordlink_free(srv->coordlink);
     fl_catalog_free(srv->catalog);

@@ -93,6 +93,7 @@ struct fl_server_s {
     fl_coordlink_t *coordlink;    /* tablet-server process: link to the coordinator */
     int64_t metadata_version;     /* grows on every metadata change */
     fl_tablet_t *tablet;          /* buckets this process hosts (tablet role), owned */
+    fl_kvenv_t *kvenv;            /* RocksDB resources shared by primary-key buckets, owned */
     struct fl_produce_s *pending_produce; /* produce responses waiting for a group commit */
     struct fl_fetch_s *parked_fetches;    /* long polls waiting for data */
     struct event *tick_timer;     /* wakes the loop each second for background flushes */
@@ -173,6 +174,10 @@ void fl_rpc_fs_token(fl_req_t *req);
 void fl_rpc_produce_log(fl_req_t *req);
 void fl_rpc_fetch_log(fl_req_t *req);
 void fl_rpc_list_offsets(fl_req_t *req);
+void fl_rpc_put_kv(fl_req_t *req);
+void fl_rpc_lookup(fl_req_t *req);
+void fl_rpc_prefix_lookup(fl_req_t *req);
+void fl_rpc_kv_snapshots(fl_req_t *req);
 
 /* rpc_log.c */
 /** @brief The replica this process leads for a bucket (opened on first use), or NULL with the
@@ -180,6 +185,24 @@ void fl_rpc_list_offsets(fl_req_t *req);
 fl_replica_t *fl_server_bucket(fl_req_t *req, int64_t table_id, bool has_partition,
                                int64_t partition_id, int32_t bucket, fl_err_t *err,
                                const char **why);
+/* A write (ProduceLog or PutKv) waiting for the group commit: per bucket, the replica and the
+ * log offset that must be committed before the response (msg) goes out; fail() records a
+ * per-bucket error when a bucket's log fails meanwhile. Lives in the request arena. */
+typedef struct fl_produce_s {
+    fl_req_t *req;
+    Fluss__ProduceLogResponse resp; /* ProduceLog's response */
+    const ProtobufCMessage *msg;     /* the response to send */
+    size_t n;                        /* buckets */
+    fl_replica_t **replicas;         /* per bucket; NULL when nothing to wait for */
+    int64_t *targets;
+    void (*fail)(struct fl_produce_s *p, size_t i, fl_err_t code, const char *msg);
+    void *arg;                       /* the typed response for fail() */
+    struct fl_produce_s *next;
+} fl_produce_t;
+struct fl_produce_s *fl_write_wait_new(fl_req_t *req, size_t n);
+void fl_write_wait_set(struct fl_produce_s *p, size_t i, fl_replica_t *r, int64_t target);
+void fl_write_wait_add(fl_server_t *srv, struct fl_produce_s *p);
+void fl_server_table_kv_info(const fl_table_t *t, fl_tablet_table_info_t *info /* OUT */);
 /** @brief Group commit, then answer produces and wake fetches (once per loop iteration). */
 void fl_server_before_sleep(fl_server_t *srv);
 /** @brief Answer everything waiting (shutdown). */

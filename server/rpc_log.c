@@ -13,7 +13,11 @@
 
 #include <event2/buffer.h>
 
+#include <stdlib.h>
+
 #include "fl_arrow.h"
+#include "fl_keyenc.h"
+#include "fl_row.h"
 #include "fl_logbatch.h"
 #include "fl_logrecord.h"
 #include "fl_server_int.h"
@@ -45,6 +49,46 @@ static const fl_type_t *fl_table_row_type(fl_arena_t *a, const fl_schema_t *s) {
         rt->field_ids[i] = s->cols[i].id;
     }
     return rt;
+}
+
+/* The log-format and primary-key details of a table, from its properties. */
+void fl_server_table_kv_info(const fl_table_t *t, fl_tablet_table_info_t *info) {
+    const fl_kvs_t *p = &t->desc.properties;
+    const char *v = fl_kvs_get(p, "table.log.arrow.compression.type");
+    info->arrow_codec = !v || !strcasecmp(v, "ZSTD") ? FL_ARROW_CODEC_ZSTD
+                        : !strcasecmp(v, "LZ4_FRAME") ? FL_ARROW_CODEC_LZ4_FRAME
+                                                      : FL_ARROW_CODEC_NONE;
+    v = fl_kvs_get(p, "table.log.arrow.compression.zstd.level");
+    info->arrow_level = v ? atoi(v) : 3;
+    if (!t->desc.schema.has_primary_key) return;
+    v = fl_kvs_get(p, "table.kv.format");
+    info->kv_format = v && !strcasecmp(v, "INDEXED") ? FL_ROW_INDEXED : FL_ROW_COMPACTED;
+    const fl_schema_t *s = &t->desc.schema;
+    info->n_pk = 0;
+    for (size_t i = 0; i < s->primary_key.n && info->n_pk < FL_ARRAY_LEN(info->pk_idx); i++) {
+        if (fl_strs_has(&t->desc.partition_keys, s->primary_key.items[i])) continue;
+        info->pk_idx[info->n_pk++] = (uint32_t)fl_schema_col_index(s, s->primary_key.items[i]);
+    }
+    bool default_bucket_key = t->desc.bucket_keys.n == info->n_pk;
+    for (size_t i = 0; i < t->desc.bucket_keys.n && default_bucket_key; i++)
+        default_bucket_key = fl_schema_col_index(s, t->desc.bucket_keys.items[i]) == (int)info->pk_idx[i];
+    v = fl_kvs_get(p, "table.kv.format-version");
+    fl_keyenc_kind_t kind = FL_KEYENC_COMPACTED;
+    fl_keyenc_for_pk(fl_kvs_get(p, "table.datalake.format"), v ? atoi(v) : 0, default_bucket_key, &kind);
+    info->key_encoder = kind;
+    v = fl_kvs_get(p, "table.merge-engine");
+    info->merge_engine = !v                            ? FL_MERGE_DEFAULT
+                         : !strcasecmp(v, "FIRST_ROW") ? FL_MERGE_FIRST_ROW
+                         : !strcasecmp(v, "VERSIONED") ? FL_MERGE_VERSIONED
+                                                       : FL_MERGE_AGGREGATION;
+    v = fl_kvs_get(p, "table.merge-engine.versioned.ver-column");
+    info->version_col = v ? fl_schema_col_index(s, v) : -1;
+    v = fl_kvs_get(p, "table.delete.behavior");
+    info->delete_behavior = !v || !strcasecmp(v, "ALLOW") ? FL_DELETE_ALLOW
+                            : !strcasecmp(v, "IGNORE")     ? FL_DELETE_IGNORE
+                                                           : FL_DELETE_DISABLE;
+    v = fl_kvs_get(p, "table.changelog.image");
+    info->changelog_wal = v && !strcasecmp(v, "WAL");
 }
 
 /* Find (opening on first use) the replica this server leads for a bucket, or say why not. */
@@ -109,6 +153,7 @@ fl_replica_t *fl_server_bucket(fl_req_t *req, int64_t table_id, bool has_partiti
     const char *ttl = fl_kvs_get(&t->desc.properties, "table.log.ttl");
     if (ttl) fl_parse_duration_ms(ttl, &info.ttl_ms);
     info.row_type = fl_table_row_type(req->arena, &t->desc.schema);
+    fl_server_table_kv_info(t, &info);
     r = fl_tablet_lead(srv->tablet, &info, pid, bucket, 0, err, why);
     return r;
 }
@@ -132,13 +177,32 @@ void fl_rpc_fs_token(fl_req_t *req) {
 
 /* ---- ProduceLog -------------------------------------------------------------------------------- */
 
-typedef struct fl_produce_s {
-    fl_req_t *req;
-    Fluss__ProduceLogResponse resp;
-    fl_replica_t **replicas;  /* per response bucket; NULL when it failed already */
-    int64_t *targets;         /* offset that must be durable */
-    struct fl_produce_s *next;
-} fl_produce_t;
+static void fl_produce_fail_bucket(fl_produce_t *p, size_t i, fl_err_t code, const char *msg) {
+    Fluss__PbProduceLogRespForBucket *out = p->resp.buckets_resp[i];
+    out->has_base_offset = 0;
+    out->has_error_code = 1;
+    out->error_code = code;
+    out->error_message = (char *)msg;
+}
+
+fl_produce_t *fl_write_wait_new(fl_req_t *req, size_t n) {
+    fl_produce_t *p = fl_arena_calloc(req->arena, sizeof(*p));
+    p->req = req;
+    p->n = n;
+    p->replicas = fl_arena_calloc(req->arena, (n + 1) * sizeof(void *));
+    p->targets = fl_arena_calloc(req->arena, (n + 1) * sizeof(int64_t));
+    return p;
+}
+
+void fl_write_wait_add(fl_server_t *srv, fl_produce_t *p) {
+    p->next = srv->pending_produce;
+    srv->pending_produce = p;
+}
+
+void fl_write_wait_set(fl_produce_t *p, size_t i, fl_replica_t *r, int64_t target) {
+    p->replicas[i] = r;
+    p->targets[i] = target;
+}
 
 void fl_rpc_produce_log(fl_req_t *req) {
     fl_server_t *srv = req->conn->srv;
@@ -147,13 +211,12 @@ void fl_rpc_produce_log(fl_req_t *req) {
         fl_req_fail(req, FL_ERR_INVALID_REQUIRED_ACKS, "Invalid required acks: %d", r->acks);
         return;
     }
-    fl_produce_t *p = fl_arena_calloc(req->arena, sizeof(*p));
-    p->req = req;
-    fluss__produce_log_response__init(&p->resp);
     size_t n = r->n_buckets_req;
+    fl_produce_t *p = fl_write_wait_new(req, n);
+    fluss__produce_log_response__init(&p->resp);
+    p->msg = &p->resp.base;
+    p->fail = fl_produce_fail_bucket;
     p->resp.buckets_resp = fl_arena_alloc(req->arena, (n + 1) * sizeof(void *));
-    p->replicas = fl_arena_calloc(req->arena, (n + 1) * sizeof(void *));
-    p->targets = fl_arena_calloc(req->arena, (n + 1) * sizeof(int64_t));
     int64_t now = fl_now_ms();
     bool wait = false;
     for (size_t i = 0; i < n; i++) {
@@ -185,8 +248,7 @@ void fl_rpc_produce_log(fl_req_t *req) {
             } else {
                 out->has_base_offset = 1;
                 out->base_offset = res.base_offset;
-                p->replicas[i] = rep;
-                p->targets[i] = res.next_offset;
+                fl_write_wait_set(p, i, rep, res.next_offset);
                 wait = true;
             }
         }
@@ -200,8 +262,7 @@ void fl_rpc_produce_log(fl_req_t *req) {
         fl_req_respond(req, &p->resp.base);
         return;
     }
-    p->next = srv->pending_produce;
-    srv->pending_produce = p;
+    fl_write_wait_add(srv, p);
 }
 
 /* After a group commit: answer every produce whose batches are now durable and visible. */
@@ -210,15 +271,11 @@ static void fl_produce_complete(fl_server_t *srv) {
     while (*pp) {
         fl_produce_t *p = *pp;
         bool ready = true;
-        for (size_t i = 0; i < p->resp.n_buckets_resp && ready; i++) {
+        for (size_t i = 0; i < p->n && ready; i++) {
             fl_replica_t *rep = p->replicas[i];
             if (!rep) continue;
             if (fl_replica_failed(rep)) {
-                Fluss__PbProduceLogRespForBucket *out = p->resp.buckets_resp[i];
-                out->has_base_offset = 0;
-                out->has_error_code = 1;
-                out->error_code = FL_ERR_LOG_STORAGE_EXCEPTION;
-                out->error_message = "The bucket's log failed to sync.";
+                p->fail(p, i, FL_ERR_LOG_STORAGE_EXCEPTION, "The bucket's log failed to sync.");
                 p->replicas[i] = NULL;
             } else if (fl_replica_high_watermark(rep) < p->targets[i]) {
                 ready = false;
@@ -229,7 +286,7 @@ static void fl_produce_complete(fl_server_t *srv) {
             continue;
         }
         *pp = p->next;
-        fl_req_respond(p->req, &p->resp.base);
+        fl_req_respond(p->req, p->msg);
     }
 }
 
@@ -643,7 +700,7 @@ void fl_rpc_log_forget_dropped(fl_server_t *srv) {
     fl_tablet_commit(srv->tablet, fl_now_ms());
     fl_produce_complete(srv);
     for (fl_produce_t *p = srv->pending_produce; p; p = p->next)
-        for (size_t i = 0; i < p->resp.n_buckets_resp; i++)
+        for (size_t i = 0; i < p->n; i++)
             p->replicas[i] = NULL; /* failed syncs: nothing left to wait for */
     fl_produce_complete(srv);
     while (srv->parked_fetches) {

@@ -15,35 +15,8 @@
 
 #define FL_WRITER_SNAPSHOT "writer-state.snapshot"
 
-typedef struct fl_table_ref_s {
-    fl_tablet_table_info_t info; /* row_type copied into arena */
-    fl_arena_t *arena;
-    int refs;
-} fl_table_ref_t;
+#include "fl_tablet_int.h"
 
-struct fl_replica_s {
-    int64_t table_id;
-    int64_t partition_id;      /* -1 when not partitioned */
-    int32_t bucket;
-    int32_t leader_epoch;
-    fl_table_ref_t *table;     /* shared by the table's replicas */
-    fl_logstore_t *log;
-    fl_writers_t *writers;
-    char dir[512];
-    bool dirty;                /* appended since the last commit */
-    int64_t last_checkpoint_ms;
-    int64_t last_retention_ms;
-};
-
-struct fl_tablet_s {
-    fl_tablet_conf_t conf;
-    char data_dir[512];
-    int32_t server_id;
-    fl_replica_t **replicas;   /* sorted by (table, partition, bucket) */
-    size_t n, cap;
-    int64_t last_writer_ms;
-    int64_t writer_counter;
-};
 
 /* ---- helpers ------------------------------------------------------------------------------ */
 
@@ -126,6 +99,7 @@ static void fl_replica_write_writer_snapshot(fl_replica_t *r) {
 }
 
 static void fl_replica_close(fl_replica_t *r, bool delete_data) {
+    fl_kv_close(r, delete_data);
     if (r->log) {
         if (delete_data) {
             fl_logstore_abandon(r->log);
@@ -258,6 +232,15 @@ fl_replica_t *fl_tablet_lead(fl_tablet_t *tb, const fl_tablet_table_info_t *info
     fl_replica_recover_writers(r);
     /* everything recovered is durable (it survived), so it is visible */
     fl_logstore_set_high_watermark(r->log, fl_logstore_end_offset(r->log));
+    if (info->has_primary_key) {
+        fl_err_t kerr = fl_kv_open(tb, r, why);
+        if (kerr) {
+            *err = kerr;
+            fl_log_error("tablet", "opening the KV index of %s failed: %s", r->dir, *why);
+            fl_replica_close(r, false);
+            return NULL;
+        }
+    }
     r->last_checkpoint_ms = r->last_retention_ms = fl_now_ms();
     if (tb->n == tb->cap) {
         tb->cap = tb->cap ? tb->cap * 2 : 16;
@@ -440,10 +423,13 @@ bool fl_tablet_commit(fl_tablet_t *tb, int64_t now_ms) {
                 moved = true;
             }
             r->dirty = fl_logstore_high_watermark(r->log) < fl_logstore_end_offset(r->log);
+            if (r->kv && fl_kv_commit(r))
+                fl_log_error("tablet", "%s: writing committed changes to the KV index failed", r->dir);
         }
         if (now_ms - r->last_checkpoint_ms >= tb->conf.checkpoint_interval_ms) {
             r->last_checkpoint_ms = now_ms;
             if (fl_logstore_checkpoint(r->log) == FL_ERR_NONE) fl_replica_write_writer_snapshot(r);
+            fl_kv_checkpoint(r);
             fl_writers_expire(r->writers, now_ms, tb->conf.writer_expire_ms);
         }
         if (now_ms - r->last_retention_ms >= tb->conf.retention_check_ms) {

@@ -29,6 +29,19 @@ typedef enum fl_log_format_e {
     FL_LOG_COMPACTED = 2,
 } fl_log_format_t;
 
+typedef enum fl_merge_engine_e {
+    FL_MERGE_DEFAULT = 0,     /* last row wins (partial updates by target columns) */
+    FL_MERGE_FIRST_ROW,
+    FL_MERGE_VERSIONED,
+    FL_MERGE_AGGREGATION,
+} fl_merge_engine_t;
+
+typedef enum fl_delete_behavior_e {
+    FL_DELETE_ALLOW = 0,
+    FL_DELETE_IGNORE,
+    FL_DELETE_DISABLE,
+} fl_delete_behavior_t;
+
 /* What the tablet needs to know about a table; the server layer fills it from the catalog. */
 typedef struct fl_tablet_table_info_s {
     int64_t table_id;
@@ -37,10 +50,25 @@ typedef struct fl_tablet_table_info_s {
     bool has_primary_key;
     int64_t ttl_ms;           /* table.log.ttl; <= 0: keep forever */
     const fl_type_t *row_type; /* ROW of the columns (copied) */
+    /* log format details */
+    int arrow_codec;          /* fl_arrow_codec_t: table.log.arrow.compression.type */
+    int arrow_level;          /* table.log.arrow.compression.zstd.level */
+    /* primary-key tables */
+    int kv_format;            /* fl_row_format_t: table.kv.format */
+    int key_encoder;          /* fl_keyenc_kind_t for the primary key */
+    uint32_t n_pk;            /* physical primary key (PK minus partition keys) */
+    uint32_t pk_idx[16];      /* column indexes */
+    fl_merge_engine_t merge_engine;
+    int32_t version_col;      /* versioned: column index */
+    fl_delete_behavior_t delete_behavior;
+    bool changelog_wal;       /* table.changelog.image = WAL */
 } fl_tablet_table_info_t;
+
+typedef struct fl_kvenv_s fl_kvenv_t;
 
 typedef struct fl_tablet_conf_s {
     const char *data_dir;
+    fl_kvenv_t *kvenv;             /* shared RocksDB resources (may be NULL: no KV tables) */
     fl_logstore_conf_t log;
     int64_t writer_expire_ms;      /* server.writer-id.expiration-time */
     int64_t checkpoint_interval_ms; /* recovery point + writer snapshot */
@@ -102,6 +130,31 @@ bool fl_replica_failed(const fl_replica_t *r);
 /** @brief Offset lookup for ListOffsets: type 0 earliest, 1 latest (high watermark), 2 the
  *  first batch with commit timestamp >= ts. */
 fl_err_t fl_replica_list_offset(fl_replica_t *r, int type, int64_t ts, int64_t *offset /* OUT */);
+
+/* ---- primary-key buckets (fl_kv.c) ------------------------------------------------------- */
+
+typedef struct fl_put_result_s {
+    fl_err_t err;
+    const char *why;
+    int64_t next_offset;      /* log end offset after the changelog batch */
+    bool duplicate;
+} fl_put_result_t;
+
+/** @brief Apply a KvRecordBatch: merge each record with the stored row, append the changelog
+ *  batch (+I, -U/+U, -D) to the bucket's log in the table's log format, and stage the new
+ *  values; they become visible to the KV index when the changelog is committed.
+ *  @param target_cols partial update: column indexes to take from the new row (NULL = all). */
+void fl_replica_put_kv(fl_replica_t *r, fl_arena_t *a, const uint8_t *batch, size_t len,
+                       const int32_t *target_cols, size_t n_target, int64_t now_ms,
+                       fl_put_result_t *res /* OUT */);
+/** @brief Look a key up (staged values first, then RocksDB). @returns FL_ERR_NONE with the
+ *  stored value (schema id + row) in out, FL_ERR__NOENT, or a storage error. */
+fl_err_t fl_replica_lookup(fl_replica_t *r, const uint8_t *key, size_t klen, fl_buf_t *out);
+/** @brief Every stored value whose key starts with prefix (staged values included). */
+typedef bool (fl_replica_value_cb)(const uint8_t *key, size_t klen, const uint8_t *val,
+                                   size_t vlen, void *arg);
+fl_err_t fl_replica_prefix_scan(fl_replica_t *r, const uint8_t *prefix, size_t plen,
+                                fl_replica_value_cb *cb, void *arg);
 
 /** @returns a fresh idempotent writer id, unique across restarts and tablet servers. */
 int64_t fl_tablet_new_writer_id(fl_tablet_t *tablet, int64_t now_ms);

@@ -20,6 +20,7 @@
 #include "fl_client.h"
 #include "fl_tabledesc.h"
 #include "fl_tablespec.h"
+#include "fl_admin.h"
 
 #define FL_ADMIN_VERSION "0.1.0"
 #define FL_ADMIN_DEFAULT_SERVER "localhost:9123"
@@ -27,60 +28,9 @@
 #define FL_ADMIN_DEFAULT_DB "fluss"
 #define FL_ADMIN_MAX_SPEC_FILE (16 * 1024 * 1024)
 
-enum {
-    FL_EXIT_OK = 0,
-    FL_EXIT_SERVER = 1,  /* the server answered with an error */
-    FL_EXIT_USAGE = 2,   /* the command line (or a table spec in it) is wrong */
-    FL_EXIT_CONNECT = 3, /* cannot connect, connection lost, timeout, unreadable answer */
-};
-
-/* ---- commands and options ----------------------------------------------------------------- */
-
-typedef struct fl_optdef_s {
-    const char *name;    /* without the leading "--" */
-    const char *metavar; /* NULL: a flag without a value */
-    bool repeat;         /* may be given more than once */
-    const char *help;
-} fl_optdef_t;
-
-typedef struct fl_optval_s {
-    const fl_optdef_t *def;
-    const char *value; /* NULL for flags */
-} fl_optval_t;
-
-typedef struct fl_ctx_s fl_ctx_t;
-typedef int(fl_cmd_cb)(fl_ctx_t *ctx);
-
-typedef struct fl_cmd_s {
-    const char *noun;
-    const char *verb;
-    const char *args; /* synopsis of the positional arguments */
-    int min_args, max_args;
-    const fl_optdef_t *opts; /* ends with {NULL} */
-    fl_cmd_cb *run;
-    const char *summary;
-    const char *help; /* more lines for `--help`, or NULL */
-} fl_cmd_t;
-
-struct fl_ctx_s {
-    const fl_cmd_t *cmd;
-    const char *noun;      /* a known noun, once seen (for usage hints) */
-    const char *bootstrap; /* host:port */
-    bool json;
-    int timeout_ms;
-    const char **pos; /* positional arguments after NOUN VERB */
-    int n_pos;
-    fl_optval_t *opts;
-    int n_opts;
-    fl_arena_t *arena; /* everything of this run */
-    fl_client_t cl;
-    bool connected;
-};
-
 /* ---- messages ----------------------------------------------------------------------------- */
 
-static int fl_usage(const fl_ctx_t *ctx, const char *fmt, ...) FL_PRINTF(2, 3);
-static int fl_usage(const fl_ctx_t *ctx, const char *fmt, ...) {
+int fl_usage(const fl_ctx_t *ctx, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
     fputs("error: ", stderr);
@@ -99,7 +49,7 @@ static int fl_usage(const fl_ctx_t *ctx, const char *fmt, ...) {
 
 /* Report a failed call: the server's error by name, code and message (exit 1), or what went
  * wrong talking to it (exit 3). */
-static int fl_report(fl_ctx_t *ctx, fl_err_t err) {
+int fl_report(fl_ctx_t *ctx, fl_err_t err) {
     const char *msg = fl_client_errmsg(&ctx->cl);
     if (fl_err_is_wire(err)) {
         fprintf(stderr, "error: %s (%d): %s\n", fl_err2name(err), (int)err,
@@ -112,14 +62,14 @@ static int fl_report(fl_ctx_t *ctx, fl_err_t err) {
 
 /* ---- option access ------------------------------------------------------------------------ */
 
-static const char *fl_opt(const fl_ctx_t *ctx, const char *name) {
+const char *fl_opt(const fl_ctx_t *ctx, const char *name) {
     const char *v = NULL;
     for (int i = 0; i < ctx->n_opts; i++)
         if (!strcmp(ctx->opts[i].def->name, name)) v = ctx->opts[i].value ? ctx->opts[i].value : "";
     return v;
 }
 
-static bool fl_flag(const fl_ctx_t *ctx, const char *name) {
+bool fl_flag(const fl_ctx_t *ctx, const char *name) {
     return fl_opt(ctx, name) != NULL;
 }
 
@@ -133,7 +83,7 @@ static bool fl_split_kv(fl_arena_t *a, const char *s, const char **k, const char
 }
 
 /* A table path "db.table", or "table" in the default database. */
-static void fl_split_path(fl_arena_t *a, const char *s, const char **db, const char **table) {
+void fl_split_path(fl_arena_t *a, const char *s, const char **db, const char **table) {
     const char *dot = strchr(s, '.');
     if (!dot) {
         *db = FL_ADMIN_DEFAULT_DB;
@@ -179,9 +129,7 @@ static Fluss__PbPartitionSpec *fl_parse_spec(fl_arena_t *a, const char *s, const
 
 /* ---- server calls ------------------------------------------------------------------------- */
 
-#define FL_RESP(stem) (&fluss__##stem##_response__descriptor)
-
-static fl_err_t fl_call(fl_ctx_t *ctx, int16_t key, const ProtobufCMessage *req,
+fl_err_t fl_call(fl_ctx_t *ctx, int16_t key, const ProtobufCMessage *req,
                         const ProtobufCMessageDescriptor *desc, void *resp) {
     if (!ctx->connected) {
         fl_err_t err = fl_client_open(&ctx->cl, ctx->bootstrap, ctx->timeout_ms);
@@ -191,7 +139,7 @@ static fl_err_t fl_call(fl_ctx_t *ctx, int16_t key, const ProtobufCMessage *req,
     return fl_client_call(&ctx->cl, key, req, desc, ctx->arena, (ProtobufCMessage **)resp);
 }
 
-static Fluss__PbTablePath *fl_pb_path(fl_arena_t *a, const char *db, const char *table) {
+Fluss__PbTablePath *fl_pb_path(fl_arena_t *a, const char *db, const char *table) {
     Fluss__PbTablePath *tp = fl_arena_alloc(a, sizeof(*tp));
     fluss__pb_table_path__init(tp);
     tp->database_name = (char *)db;
@@ -219,7 +167,7 @@ static fl_err_t fl_table_exists(fl_ctx_t *ctx, const char *db, const char *table
     return err;
 }
 
-static fl_err_t fl_list_partitions(fl_ctx_t *ctx, const char *db, const char *table,
+fl_err_t fl_list_partitions(fl_ctx_t *ctx, const char *db, const char *table,
                                    Fluss__PbPartitionSpec *filter,
                                    Fluss__ListPartitionInfosResponse **out) {
     Fluss__ListPartitionInfosRequest req = FLUSS__LIST_PARTITION_INFOS_REQUEST__INIT;
@@ -231,7 +179,7 @@ static fl_err_t fl_list_partitions(fl_ctx_t *ctx, const char *db, const char *ta
 
 /* ---- output ------------------------------------------------------------------------------- */
 
-static void fl_json_print(json_t *root) {
+void fl_json_print(json_t *root) {
     json_dumpf(root, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     fputc('\n', stdout);
     json_decref(root);
@@ -276,15 +224,7 @@ static const char *fl_fmt_strs(fl_arena_t *a, const fl_strs_t *s, const char *no
     return r;
 }
 
-/* A text table: a header row and rows of cells, columns padded to their widest cell. */
-typedef struct fl_grid_s {
-    fl_arena_t *a;
-    size_t ncols;
-    const char **cells; /* row-major, row 0 = header */
-    size_t nrows, cap;
-} fl_grid_t;
-
-static void fl_grid_row(fl_grid_t *g, const char *const *vals) {
+void fl_grid_row(fl_grid_t *g, const char *const *vals) {
     if (g->nrows == g->cap) {
         size_t cap = g->cap ? g->cap * 2 : 16;
         const char **c = fl_arena_alloc(g->a, cap * g->ncols * sizeof(char *));
@@ -297,20 +237,14 @@ static void fl_grid_row(fl_grid_t *g, const char *const *vals) {
     g->nrows++;
 }
 
-#define FL_GRID_ROW(g, ...)                                                                     \
-    do {                                                                                        \
-        const char *row_[] = {__VA_ARGS__};                                                     \
-        fl_grid_row((g), row_);                                                                 \
-    } while (0)
-
-static void fl_grid_init(fl_grid_t *g, fl_arena_t *a, size_t ncols, const char *const *header) {
+void fl_grid_init(fl_grid_t *g, fl_arena_t *a, size_t ncols, const char *const *header) {
     memset(g, 0, sizeof(*g));
     g->a = a;
     g->ncols = ncols;
     fl_grid_row(g, header);
 }
 
-static void fl_grid_print(const fl_grid_t *g, const char *indent, const char *empty) {
+void fl_grid_print(const fl_grid_t *g, const char *indent, const char *empty) {
     size_t *w = fl_arena_calloc(g->a, g->ncols * sizeof(size_t));
     for (size_t r = 0; r < g->nrows; r++)
         for (size_t c = 0; c < g->ncols; c++)
@@ -800,7 +734,7 @@ static int fl_cmd_table_list(fl_ctx_t *ctx) {
 }
 
 /* Partition name as the server stores it: values in partition-key order joined by '$'. */
-static const char *fl_part_name(fl_arena_t *a, const Fluss__PbPartitionSpec *ps) {
+const char *fl_part_name(fl_arena_t *a, const Fluss__PbPartitionSpec *ps) {
     fl_buf_t b;
     fl_buf_init(&b);
     for (size_t i = 0; i < ps->n_partition_key_values; i++) {
@@ -835,7 +769,7 @@ static json_t *fl_json_spec(const Fluss__PbPartitionSpec *ps) {
     return o;
 }
 
-static const Fluss__PbServerNode *fl_node(const Fluss__MetadataResponse *m, int32_t id) {
+const Fluss__PbServerNode *fl_node(const Fluss__MetadataResponse *m, int32_t id) {
     for (size_t i = 0; i < m->n_tablet_servers; i++)
         if (m->tablet_servers[i]->node_id == id) return m->tablet_servers[i];
     return NULL;

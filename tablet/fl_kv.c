@@ -1,0 +1,653 @@
+/* fl_kv.c: primary-key buckets (Fluss KvTablet.putAsLeader, KvPreWriteBuffer, recovery).
+ *
+ * Write path of one KvRecordBatch:
+ *   1. validate (size, magic, CRC, schema id), and the writer sequence (a retry of a batch
+ *      already applied answers with its original offsets and changes nothing);
+ *   2. for each record, read the current value (staged changes first, then RocksDB), merge
+ *      with the merge engine, and emit changelog rows: +I for a new key, -U (old) and +U (new)
+ *      for an update (only +U with table.changelog.image = WAL), -D for a delete of an existing
+ *      key, nothing for a delete of a missing key or an update the merge engine ignores;
+ *   3. build one changelog batch in the table's log format (ARROW with the table's
+ *      compression, COMPACTED or INDEXED), attributes 0, the KV batch's writer id and sequence,
+ *      and append it to the bucket's log (a batch with no rows when nothing changed, so the
+ *      writer's sequence still advances);
+ *   4. stage the new values with the log offset of their changelog row.
+ * Staged changes move into RocksDB, in one write batch with the applied offset, when the
+ * group commit moves the high watermark past them (fl_kv_commit). Lookups see staged changes.
+ *
+ * Invariant K1: RocksDB's applied offset A never exceeds what the log holds; every changelog
+ * row below A is in RocksDB and none at or above it. At open, rows in [A, log end) are
+ * replayed from the changelog (keys re-encoded from the rows with the table's key encoder,
+ * as Fluss's KvRecoverHelper does). */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "fl_arrow.h"
+#include "fl_keyenc.h"
+#include "fl_kvbatch.h"
+#include "fl_log.h"
+#include "fl_logbatch.h"
+#include "fl_logrecord.h"
+#include "fl_row.h"
+#include "fl_tablet_int.h"
+
+/* ---- staged changes ----------------------------------------------------------------------- */
+
+typedef struct fl_kventry_s {
+    struct fl_kventry_s *next;      /* FIFO, ascending offsets */
+    struct fl_kventry_s *hnext;     /* hash chain */
+    int64_t offset;                 /* log offset of its changelog row */
+    bool is_delete;
+    uint32_t klen, vlen;
+    uint8_t data[];                 /* key, then value */
+} fl_kventry_t;
+
+struct fl_kvpending_s {
+    fl_kventry_t *head, *tail;
+    fl_kventry_t **buckets;         /* hash: latest entry per key */
+    size_t nbuckets, n;
+};
+
+static uint64_t fl_kvhash(const uint8_t *k, size_t n) {
+    uint64_t h = 1469598103934665603ull;
+    for (size_t i = 0; i < n; i++) h = (h ^ k[i]) * 1099511628211ull;
+    return h;
+}
+
+static fl_kvpending_t *fl_kvp_new(void) {
+    fl_kvpending_t *p = fl_calloc(1, sizeof(*p));
+    p->nbuckets = 1024;
+    p->buckets = fl_calloc(p->nbuckets, sizeof(void *));
+    return p;
+}
+
+/* The latest staged entry for key, or NULL. */
+static fl_kventry_t *fl_kvp_get(fl_kvpending_t *p, const uint8_t *k, size_t klen) {
+    for (fl_kventry_t *e = p->buckets[fl_kvhash(k, klen) & (p->nbuckets - 1)]; e; e = e->hnext)
+        if (e->klen == klen && !memcmp(e->data, k, klen)) return e;
+    return NULL;
+}
+
+static void fl_kvp_unlink(fl_kvpending_t *p, fl_kventry_t *e) {
+    fl_kventry_t **pp = &p->buckets[fl_kvhash(e->data, e->klen) & (p->nbuckets - 1)];
+    while (*pp && *pp != e) pp = &(*pp)->hnext;
+    if (*pp) *pp = e->hnext;
+}
+
+static void fl_kvp_put(fl_kvpending_t *p, const uint8_t *k, size_t klen, const uint8_t *v,
+                       size_t vlen, bool is_delete, int64_t offset) {
+    fl_kventry_t *old = fl_kvp_get(p, k, klen);
+    if (old) fl_kvp_unlink(p, old); /* stays in the FIFO for the commit, but is shadowed */
+    fl_kventry_t *e = fl_malloc(sizeof(*e) + klen + vlen);
+    e->next = NULL;
+    e->offset = offset;
+    e->is_delete = is_delete;
+    e->klen = (uint32_t)klen;
+    e->vlen = (uint32_t)vlen;
+    memcpy(e->data, k, klen);
+    if (vlen) memcpy(e->data + klen, v, vlen);
+    size_t b = fl_kvhash(k, klen) & (p->nbuckets - 1);
+    e->hnext = p->buckets[b];
+    p->buckets[b] = e;
+    if (p->tail) p->tail->next = e;
+    else p->head = e;
+    p->tail = e;
+    p->n++;
+}
+
+/* Remove the staged entries at or after offset (a changelog append that failed). */
+static void fl_kvp_truncate(fl_kvpending_t *p, int64_t offset) {
+    fl_kventry_t **pp = &p->head, *keep_tail = NULL;
+    while (*pp && (*pp)->offset < offset) {
+        keep_tail = *pp;
+        pp = &(*pp)->next;
+    }
+    fl_kventry_t *e = *pp;
+    *pp = NULL;
+    p->tail = keep_tail;
+    while (e) {
+        fl_kventry_t *next = e->next;
+        fl_kvp_unlink(p, e);
+        fl_free(e);
+        p->n--;
+        e = next;
+    }
+    /* shadowed older entries for those keys must become visible again: rebuild the index */
+    memset(p->buckets, 0, p->nbuckets * sizeof(void *));
+    for (fl_kventry_t *x = p->head; x; x = x->next) {
+        fl_kventry_t *old = fl_kvp_get(p, x->data, x->klen);
+        if (old) fl_kvp_unlink(p, old);
+        size_t b = fl_kvhash(x->data, x->klen) & (p->nbuckets - 1);
+        x->hnext = p->buckets[b];
+        p->buckets[b] = x;
+    }
+}
+
+static void fl_kvp_free(fl_kvpending_t *p) {
+    if (!p) return;
+    fl_kventry_t *e = p->head;
+    while (e) {
+        fl_kventry_t *next = e->next;
+        fl_free(e);
+        e = next;
+    }
+    fl_free(p->buckets);
+    fl_free(p);
+}
+
+/* ---- commit and recovery ------------------------------------------------------------------ */
+
+fl_err_t fl_kv_commit(fl_replica_t *r) {
+    if (!r->kv) return FL_ERR_NONE;
+    int64_t hw = fl_logstore_high_watermark(r->log);
+    fl_kvpending_t *p = r->pending;
+    if (!p->head || p->head->offset >= hw) {
+        if (hw > fl_kvstore_applied(r->kv) && !p->head) {
+            fl_kvwrite_t *w = fl_kvwrite_new();
+            fl_err_t err = fl_kvstore_write(r->kv, w, hw);
+            fl_kvwrite_free(w);
+            return err;
+        }
+        return FL_ERR_NONE;
+    }
+    fl_kvwrite_t *w = fl_kvwrite_new();
+    fl_kventry_t *e = p->head;
+    while (e && e->offset < hw) {
+        if (e->is_delete) fl_kvwrite_del(w, e->data, e->klen);
+        else fl_kvwrite_put(w, e->data, e->klen, e->data + e->klen, e->vlen);
+        e = e->next;
+    }
+    int64_t applied = e ? e->offset : hw;
+    fl_err_t err = fl_kvstore_write(r->kv, w, applied);
+    fl_kvwrite_free(w);
+    if (err) return err;
+    /* drop the committed prefix */
+    while (p->head && p->head->offset < hw) {
+        fl_kventry_t *x = p->head;
+        p->head = x->next;
+        if (fl_kvp_get(p, x->data, x->klen) == x) fl_kvp_unlink(p, x);
+        fl_free(x);
+        p->n--;
+    }
+    if (!p->head) p->tail = NULL;
+    return FL_ERR_NONE;
+}
+
+/* Decode one changelog batch into rows (datums) and change types. */
+static fl_err_t fl_kv_decode_changelog(const fl_tablet_table_info_t *ti, fl_arena_t *a,
+                                       const fl_logbatch_t *b, fl_datum_t ***rows,
+                                       uint8_t **types, size_t *n) {
+    *n = 0;
+    if (b->record_count <= 0) return FL_ERR_NONE;
+    size_t cnt = (size_t)b->record_count;
+    *rows = fl_arena_alloc(a, cnt * sizeof(fl_datum_t *));
+    *types = fl_arena_alloc(a, cnt);
+    const uint8_t *body = b->p + b->header_size;
+    size_t blen = b->size - b->header_size;
+    if (ti->log_format == FL_LOG_ARROW) {
+        size_t ct = (b->attributes & FL_LOGBATCH_ATTR_APPEND_ONLY) ? 0 : cnt;
+        if (blen < ct) return FL_ERR_CORRUPT_MESSAGE;
+        if (ct) memcpy(*types, body, ct);
+        else memset(*types, FL_CHANGE_APPEND_ONLY, cnt);
+        fl_arrow_batch_t *ab = NULL;
+        fl_err_t err = fl_arrow_decode(a, ti->row_type, (int64_t)cnt, body + ct, blen - ct, 0, &ab);
+        if (err) return err;
+        for (size_t i = 0; i < cnt; i++) {
+            (*rows)[i] = fl_arena_alloc(a, (ti->row_type->n_children + 1) * sizeof(fl_datum_t));
+            err = fl_arrow_row(ab, (int64_t)i, a, (*rows)[i]);
+            if (err) return err;
+        }
+        *n = cnt;
+        return FL_ERR_NONE;
+    }
+    fl_row_format_t rf = ti->log_format == FL_LOG_INDEXED ? FL_ROW_INDEXED : FL_ROW_COMPACTED;
+    fl_logrecord_iter_t it;
+    fl_logrecord_iter_init(&it, body, blen, b->record_count);
+    fl_logrecord_t rec;
+    while (fl_logrecord_next(&it, &rec)) {
+        fl_err_t err = fl_row_decode(rf, ti->row_type, rec.row.p, rec.row.len, a, &(*rows)[*n]);
+        if (err) return err;
+        (*types)[(*n)++] = (uint8_t)rec.change_type;
+    }
+    return *n == cnt ? FL_ERR_NONE : FL_ERR_CORRUPT_MESSAGE;
+}
+
+/* Replay changelog rows [applied, end) into RocksDB. */
+static fl_err_t fl_kv_replay(fl_replica_t *r) {
+    const fl_tablet_table_info_t *ti = &r->table->info;
+    int64_t from = fl_kvstore_applied(r->kv), end = fl_logstore_end_offset(r->log);
+    if (from < fl_logstore_start_offset(r->log)) from = fl_logstore_start_offset(r->log);
+    if (from >= end) return FL_ERR_NONE;
+    size_t rows = 0;
+    fl_buf_t data, key, val;
+    fl_buf_init(&data);
+    fl_buf_init(&key);
+    fl_buf_init(&val);
+    fl_err_t err = FL_ERR_NONE;
+    while (from < end && !err) {
+        fl_buf_reset(&data);
+        int64_t next = from;
+        err = fl_logstore_read_copy(r->log, from, 4u << 20, end, true, &data, &next);
+        if (err || next <= from) break;
+        fl_logbatch_iter_t it;
+        fl_logbatch_iter_init(&it, data.p, data.len, UINT32_MAX, false);
+        fl_logbatch_t b;
+        fl_kvwrite_t *w = fl_kvwrite_new();
+        while (!err && fl_logbatch_iter_next(&it, &b) == 1) {
+            fl_arena_t *a = fl_arena_new(0);
+            fl_datum_t **rws = NULL;
+            uint8_t *types = NULL;
+            size_t n = 0;
+            err = fl_kv_decode_changelog(ti, a, &b, &rws, &types, &n);
+            for (size_t i = 0; i < n && !err; i++) {
+                int64_t off = b.base_offset + (int64_t)i;
+                if (off < from || types[i] == FL_CHANGE_UPDATE_BEFORE) continue;
+                fl_buf_reset(&key);
+                err = fl_keyenc_encode((fl_keyenc_kind_t)ti->key_encoder, ti->row_type, rws[i],
+                                       ti->pk_idx, ti->n_pk, &key);
+                if (err) break;
+                if (types[i] == FL_CHANGE_DELETE) {
+                    fl_kvwrite_del(w, key.p, key.len);
+                } else {
+                    fl_buf_reset(&val);
+                    err = fl_row_encode_value((fl_row_format_t)ti->kv_format, b.schema_id,
+                                              ti->row_type, rws[i], &val);
+                    if (!err) fl_kvwrite_put(w, key.p, key.len, val.p, val.len);
+                }
+                rows++;
+            }
+            fl_arena_destroy(a);
+        }
+        if (!err) err = fl_kvstore_write(r->kv, w, next);
+        fl_kvwrite_free(w);
+        from = next;
+    }
+    fl_buf_free(&data);
+    fl_buf_free(&key);
+    fl_buf_free(&val);
+    if (err)
+        fl_log_error("kv", "%s: replaying the changelog failed at offset %" PRId64 ": %s", r->kv_dir,
+                     from, fl_err2name(err));
+    else
+        fl_log_info("kv", "%s: replayed %zu changelog row(s) up to offset %" PRId64, r->kv_dir, rows, end);
+    return err;
+}
+
+fl_err_t fl_kv_open(fl_tablet_t *tb, fl_replica_t *r, const char **why) {
+    snprintf(r->kv_dir, sizeof(r->kv_dir), "%s/kv", r->dir);
+    if (!tb->conf.kvenv) {
+        *why = "this server has no KV storage configured";
+        return FL_ERR_KV_STORAGE_EXCEPTION;
+    }
+    r->kv = fl_kvstore_open(tb->conf.kvenv, r->kv_dir, why);
+    if (!r->kv) return FL_ERR_KV_STORAGE_EXCEPTION;
+    r->pending = fl_kvp_new();
+    if (fl_kvstore_applied(r->kv) > fl_logstore_end_offset(r->log)) {
+        /* K1 broken: the log lost data the index has (power loss without fsync); the index
+         * is rebuilt from the log so that both agree */
+        fl_log_warn("kv", "%s: index applied up to %" PRId64 " but the log ends at %" PRId64
+                          "; rebuilding the index from the log",
+                    r->kv_dir, fl_kvstore_applied(r->kv), fl_logstore_end_offset(r->log));
+        fl_kvstore_destroy(r->kv, r->kv_dir);
+        r->kv = fl_kvstore_open(tb->conf.kvenv, r->kv_dir, why);
+        if (!r->kv) return FL_ERR_KV_STORAGE_EXCEPTION;
+    }
+    fl_err_t err = fl_kv_replay(r);
+    if (err) *why = "replaying the changelog into the KV index failed";
+    return err;
+}
+
+void fl_kv_close(fl_replica_t *r, bool delete_data) {
+    if (!r->kv) {
+        fl_kvp_free(r->pending);
+        return;
+    }
+    if (delete_data) {
+        fl_kvstore_destroy(r->kv, r->kv_dir);
+    } else {
+        fl_kv_commit(r);
+        fl_kvstore_close(r->kv);
+    }
+    r->kv = NULL;
+    fl_kvp_free(r->pending);
+    r->pending = NULL;
+}
+
+void fl_kv_checkpoint(fl_replica_t *r) {
+    if (r->kv) fl_kvstore_flush(r->kv);
+}
+
+/* ---- reads --------------------------------------------------------------------------------- */
+
+fl_err_t fl_replica_lookup(fl_replica_t *r, const uint8_t *key, size_t klen, fl_buf_t *out) {
+    if (!r->kv) return FL_ERR_NON_PRIMARY_KEY_TABLE_EXCEPTION;
+    fl_kventry_t *e = fl_kvp_get(r->pending, key, klen);
+    if (e) {
+        if (e->is_delete) return FL_ERR__NOENT;
+        fl_buf_reset(out);
+        fl_buf_put(out, e->data + e->klen, e->vlen);
+        return FL_ERR_NONE;
+    }
+    return fl_kvstore_get(r->kv, key, klen, out);
+}
+
+typedef struct fl_pscan_s {
+    fl_replica_t *r;
+    fl_replica_value_cb *cb;
+    void *arg;
+    bool stopped;
+} fl_pscan_t;
+
+static bool fl_pscan_db(const uint8_t *k, size_t kl, const uint8_t *v, size_t vl, void *arg) {
+    fl_pscan_t *ps = arg;
+    if (fl_kvp_get(ps->r->pending, k, kl)) return true; /* staged value wins; visited below */
+    if (!ps->cb(k, kl, v, vl, ps->arg)) {
+        ps->stopped = true;
+        return false;
+    }
+    return true;
+}
+
+fl_err_t fl_replica_prefix_scan(fl_replica_t *r, const uint8_t *prefix, size_t plen,
+                                fl_replica_value_cb *cb, void *arg) {
+    if (!r->kv) return FL_ERR_NON_PRIMARY_KEY_TABLE_EXCEPTION;
+    fl_pscan_t ps = {r, cb, arg, false};
+    fl_err_t err = fl_kvstore_scan(r->kv, prefix, plen, fl_pscan_db, &ps);
+    if (err || ps.stopped) return err;
+    /* staged entries (the latest per key) */
+    for (fl_kventry_t *e = r->pending->head; e; e = e->next) {
+        if (fl_kvp_get(r->pending, e->data, e->klen) != e || e->is_delete) continue;
+        if (e->klen < plen || memcmp(e->data, prefix, plen)) continue;
+        if (!cb(e->data, e->klen, e->data + e->klen, e->vlen, arg)) break;
+    }
+    return FL_ERR_NONE;
+}
+
+/* ---- merging --------------------------------------------------------------------------------- */
+
+static int fl_datum_cmp_version(const fl_type_t *t, const fl_datum_t *a, const fl_datum_t *b) {
+    if (a->is_null || b->is_null) return a->is_null ? (b->is_null ? 0 : -1) : 1;
+    switch (t->root) {
+    case FL_T_INTEGER: return a->v.i32 < b->v.i32 ? -1 : a->v.i32 > b->v.i32;
+    case FL_T_BIGINT: return a->v.i64 < b->v.i64 ? -1 : a->v.i64 > b->v.i64;
+    case FL_T_TIMESTAMP:
+    case FL_T_TIMESTAMP_LTZ:
+        if (a->v.ts.millis != b->v.ts.millis) return a->v.ts.millis < b->v.ts.millis ? -1 : 1;
+        return a->v.ts.nanos < b->v.ts.nanos ? -1 : a->v.ts.nanos > b->v.ts.nanos;
+    default: return 0;
+    }
+}
+
+/* One changelog row being built: change type and the full row (datums) for the log, plus the
+ * stored-value bytes for the KV index. */
+typedef struct fl_change_s {
+    uint8_t type;
+    fl_datum_t *row;
+} fl_change_t;
+
+void fl_replica_put_kv(fl_replica_t *r, fl_arena_t *a, const uint8_t *batch, size_t len,
+                       const int32_t *target_cols, size_t n_target, int64_t now_ms,
+                       fl_put_result_t *res) {
+    memset(res, 0, sizeof(*res));
+    const fl_tablet_table_info_t *ti = &r->table->info;
+    if (!r->kv) {
+        res->err = FL_ERR_NON_PRIMARY_KEY_TABLE_EXCEPTION;
+        res->why = "PutKv is only allowed on primary-key tables.";
+        return;
+    }
+    fl_kvbatch_t kb;
+    fl_err_t err = fl_kvbatch_parse(batch, len, &kb);
+    if (err || kb.size != len) {
+        res->err = FL_ERR_CORRUPT_RECORD_EXCEPTION;
+        res->why = err ? "The KV record batch is corrupt (size, magic, CRC or record framing)."
+                       : "Bytes follow the KV record batch.";
+        return;
+    }
+    if (kb.schema_id < 0 || kb.schema_id > ti->schema_id) {
+        res->err = FL_ERR_SCHEMA_NOT_EXIST;
+        res->why = fl_arena_sprintf(a, "Invalid schema id: %d, latest schema id: %d", kb.schema_id,
+                                    ti->schema_id);
+        return;
+    }
+    for (size_t i = 0; i < n_target; i++) {
+        if (target_cols[i] < 0 || (uint32_t)target_cols[i] >= ti->row_type->n_children) {
+            res->err = FL_ERR_INVALID_TARGET_COLUMN;
+            res->why = fl_arena_sprintf(a, "Target column index %d is out of range.", target_cols[i]);
+            return;
+        }
+    }
+    if (n_target) {
+        /* partial updates must carry the whole primary key */
+        for (uint32_t k = 0; k < ti->n_pk; k++) {
+            bool found = false;
+            for (size_t i = 0; i < n_target; i++) found |= (uint32_t)target_cols[i] == ti->pk_idx[k];
+            if (!found) {
+                res->err = FL_ERR_INVALID_TARGET_COLUMN;
+                res->why = fl_arena_sprintf(a,
+                                            "The target write columns must contain the primary key "
+                                            "columns; column '%s' is missing.",
+                                            ti->row_type->field_names[ti->pk_idx[k]]);
+                return;
+            }
+        }
+    }
+    /* idempotence, as for appends */
+    if (kb.writer_id != FL_LOGBATCH_NO_WRITER_ID) {
+        fl_writer_batch_t dup;
+        int32_t last;
+        fl_seq_verdict_t v = fl_writers_check(r->writers, kb.writer_id, kb.batch_sequence, &dup, &last);
+        if (v == FL_SEQ_DUPLICATE) {
+            res->duplicate = true;
+            res->next_offset = dup.last_offset + 1;
+            return;
+        }
+        if (v == FL_SEQ_OUT_OF_ORDER) {
+            res->err = FL_ERR_OUT_OF_ORDER_SEQUENCE_EXCEPTION;
+            res->why = fl_arena_sprintf(a,
+                                        "Out of order batch sequence for writer %" PRId64
+                                        " in table-bucket %d : %d (incoming batch seq.), %d "
+                                        "(current batch seq.)",
+                                        kb.writer_id, r->bucket, kb.batch_sequence, last);
+            return;
+        }
+    }
+    fl_row_format_t kvf = (fl_row_format_t)ti->kv_format;
+    size_t cap = (size_t)kb.record_count * 2 + 1, nch = 0;
+    fl_change_t *ch = fl_arena_alloc(a, cap * sizeof(*ch));
+    /* staged writes of this batch, applied to the pending buffer only after the append */
+    typedef struct { fl_view_t key; fl_buf_t *val; bool del; size_t change; } fl_stage_t;
+    fl_stage_t *st = fl_arena_alloc(a, ((size_t)kb.record_count + 1) * sizeof(*st));
+    size_t nst = 0;
+    fl_buf_t cur;
+    fl_buf_init(&cur);
+    fl_kvbatch_iter_t it;
+    fl_kvbatch_iter_init(&kb, &it);
+    fl_kvrecord_t rec;
+    while (fl_kvbatch_next(&it, &rec)) {
+        /* the current value: earlier records of this batch, then staged, then RocksDB */
+        const uint8_t *oldv = NULL;
+        size_t oldlen = 0;
+        bool have_old = false;
+        for (size_t s = nst; s-- > 0;) {
+            if (st[s].key.len == rec.key.len && !memcmp(st[s].key.p, rec.key.p, rec.key.len)) {
+                have_old = !st[s].del;
+                if (have_old) {
+                    oldv = st[s].val->p;
+                    oldlen = st[s].val->len;
+                }
+                goto found_old;
+            }
+        }
+        err = fl_replica_lookup(r, rec.key.p, rec.key.len, &cur);
+        if (err && err != FL_ERR__NOENT) {
+            res->err = FL_ERR_KV_STORAGE_EXCEPTION;
+            res->why = "Reading the current value failed.";
+            goto out;
+        }
+        have_old = !err;
+        if (have_old) {
+            uint8_t *copy = fl_arena_alloc(a, cur.len ? cur.len : 1);
+            memcpy(copy, cur.p, cur.len);
+            oldv = copy;
+            oldlen = cur.len;
+        }
+    found_old:;
+        fl_datum_t *old_row = NULL;
+        if (have_old) {
+            int16_t sid;
+            fl_view_t rb;
+            if (fl_row_split_value(oldv, oldlen, &sid, &rb) ||
+                fl_row_decode(kvf, ti->row_type, rb.p, rb.len, a, &old_row)) {
+                res->err = FL_ERR_KV_STORAGE_EXCEPTION;
+                res->why = "A stored value does not decode.";
+                goto out;
+            }
+        }
+        if (rec.is_delete) {
+            if (ti->delete_behavior == FL_DELETE_IGNORE) continue;
+            if (ti->delete_behavior == FL_DELETE_DISABLE) {
+                res->err = FL_ERR_DELETION_DISABLED_EXCEPTION;
+                res->why = "Delete operations are disabled for this table. The table.delete.behavior is set to 'disable'.";
+                goto out;
+            }
+            if (!have_old) continue;
+            if (n_target) {
+                /* a partial delete nulls the target (non-key) columns; when nothing but the
+                 * key is left, the row is deleted */
+                fl_datum_t *nr = fl_arena_alloc(a, ti->row_type->n_children * sizeof(fl_datum_t));
+                memcpy(nr, old_row, ti->row_type->n_children * sizeof(fl_datum_t));
+                bool any = false;
+                for (uint32_t c = 0; c < ti->row_type->n_children; c++) {
+                    bool target = false, key = false;
+                    for (size_t i = 0; i < n_target; i++) target |= (uint32_t)target_cols[i] == c;
+                    for (uint32_t k = 0; k < ti->n_pk; k++) key |= ti->pk_idx[k] == c;
+                    if (target && !key) nr[c].is_null = true;
+                    else if (!key && !nr[c].is_null) any = true;
+                }
+                if (any) {
+                    fl_buf_t *nv = fl_arena_calloc(a, sizeof(fl_buf_t));
+                    if (fl_row_encode_value(kvf, (int16_t)ti->schema_id, ti->row_type, nr, nv)) {
+                        res->err = FL_ERR_CORRUPT_RECORD_EXCEPTION;
+                        res->why = "A row does not encode.";
+                        goto out;
+                    }
+                    fl_arena_cleanup_add(a, (fl_arena_cleanup_cb *)fl_buf_free, nv);
+                    if (!ti->changelog_wal) ch[nch++] = (fl_change_t){FL_CHANGE_UPDATE_BEFORE, old_row};
+                    ch[nch++] = (fl_change_t){FL_CHANGE_UPDATE_AFTER, nr};
+                    st[nst++] = (fl_stage_t){rec.key, nv, false, nch - 1};
+                    continue;
+                }
+            }
+            ch[nch++] = (fl_change_t){FL_CHANGE_DELETE, old_row};
+            st[nst++] = (fl_stage_t){rec.key, NULL, true, nch - 1};
+            continue;
+        }
+        fl_datum_t *new_row = NULL;
+        if (fl_row_decode(kvf, ti->row_type, rec.value.p, rec.value.len, a, &new_row)) {
+            res->err = FL_ERR_CORRUPT_RECORD_EXCEPTION;
+            res->why = fl_arena_sprintf(a, "The value of a record does not decode as a %s row of the table.",
+                                        kvf == FL_ROW_COMPACTED ? "COMPACTED" : "INDEXED");
+            goto out;
+        }
+        if (have_old) {
+            if (ti->merge_engine == FL_MERGE_FIRST_ROW) continue;
+            if (ti->merge_engine == FL_MERGE_VERSIONED && ti->version_col >= 0) {
+                const fl_type_t *vt = &ti->row_type->children[ti->version_col];
+                if (fl_datum_cmp_version(vt, &new_row[ti->version_col], &old_row[ti->version_col]) < 0)
+                    continue; /* an older version: ignored */
+            }
+            if (n_target) {
+                /* partial update: non-target columns keep their stored values */
+                fl_datum_t *merged = fl_arena_alloc(a, ti->row_type->n_children * sizeof(fl_datum_t));
+                for (uint32_t c = 0; c < ti->row_type->n_children; c++) {
+                    bool target = false;
+                    for (size_t i = 0; i < n_target; i++) target |= (uint32_t)target_cols[i] == c;
+                    merged[c] = target ? new_row[c] : old_row[c];
+                }
+                new_row = merged;
+            }
+        } else if (n_target) {
+            for (uint32_t c = 0; c < ti->row_type->n_children; c++) {
+                bool target = false;
+                for (size_t i = 0; i < n_target; i++) target |= (uint32_t)target_cols[i] == c;
+                if (!target) new_row[c].is_null = true;
+            }
+        }
+        fl_buf_t *nv = fl_arena_calloc(a, sizeof(fl_buf_t));
+        fl_arena_cleanup_add(a, (fl_arena_cleanup_cb *)fl_buf_free, nv);
+        if (fl_row_encode_value(kvf, (int16_t)ti->schema_id, ti->row_type, new_row, nv)) {
+            res->err = FL_ERR_CORRUPT_RECORD_EXCEPTION;
+            res->why = "A row does not encode.";
+            goto out;
+        }
+        if (have_old) {
+            if (!ti->changelog_wal) ch[nch++] = (fl_change_t){FL_CHANGE_UPDATE_BEFORE, old_row};
+            ch[nch++] = (fl_change_t){FL_CHANGE_UPDATE_AFTER, new_row};
+        } else {
+            ch[nch++] = (fl_change_t){ti->changelog_wal ? FL_CHANGE_UPDATE_AFTER : FL_CHANGE_INSERT, new_row};
+        }
+        st[nst++] = (fl_stage_t){rec.key, nv, false, nch - 1};
+    }
+    if (it.rd.err) {
+        res->err = FL_ERR_CORRUPT_RECORD_EXCEPTION;
+        res->why = "A KV record does not decode.";
+        goto out;
+    }
+    {
+        /* the changelog batch */
+        fl_buf_t body, batchbuf;
+        fl_buf_init(&body);
+        fl_buf_init(&batchbuf);
+        if (nch) {
+            if (ti->log_format == FL_LOG_ARROW) {
+                for (size_t i = 0; i < nch; i++) fl_buf_put_u8(&body, ch[i].type);
+                const fl_datum_t **rows = fl_arena_alloc(a, nch * sizeof(void *));
+                for (size_t i = 0; i < nch; i++) rows[i] = ch[i].row;
+                err = fl_arrow_encode(ti->row_type, rows, nch, (fl_arrow_codec_t)ti->arrow_codec,
+                                      ti->arrow_level, &body);
+            } else {
+                fl_row_format_t lf = ti->log_format == FL_LOG_INDEXED ? FL_ROW_INDEXED : FL_ROW_COMPACTED;
+                for (size_t i = 0; i < nch && !err; i++)
+                    err = fl_logrecord_write_row(&body, lf, (fl_change_type_t)ch[i].type, ti->row_type, ch[i].row);
+            }
+        }
+        if (err) {
+            fl_buf_free(&body);
+            res->err = FL_ERR_CORRUPT_RECORD_EXCEPTION;
+            res->why = "The changelog batch could not be built.";
+            goto out;
+        }
+        fl_logbatch_build_t opt;
+        fl_logbatch_build_defaults(&opt);
+        opt.schema_id = (int16_t)ti->schema_id;
+        opt.attributes = 0;
+        opt.record_count = (int32_t)nch;
+        opt.writer_id = kb.writer_id;
+        opt.batch_sequence = kb.batch_sequence;
+        fl_logbatch_build(&batchbuf, &opt, body.p, body.len);
+        fl_buf_free(&body);
+        fl_append_result_t ar;
+        int64_t base = fl_logstore_end_offset(r->log);
+        fl_replica_append(r, a, batchbuf.p, batchbuf.len, now_ms, &ar);
+        fl_buf_free(&batchbuf);
+        if (ar.err) {
+            res->err = ar.err;
+            res->why = ar.why;
+            goto out;
+        }
+        if (ar.duplicate) { /* cannot happen: checked above */
+            res->duplicate = true;
+            res->next_offset = ar.next_offset;
+            goto out;
+        }
+        base = ar.base_offset;
+        for (size_t s = 0; s < nst; s++)
+            fl_kvp_put(r->pending, st[s].key.p, st[s].key.len, st[s].del ? NULL : st[s].val->p,
+                       st[s].del ? 0 : st[s].val->len, st[s].del, base + (int64_t)st[s].change);
+        res->next_offset = ar.next_offset;
+    }
+out:
+    fl_buf_free(&cur);
+    FL_UNUSED(fl_kvp_truncate);
+}

@@ -1,0 +1,54 @@
+/* fl_tablet_int.h: what tablet/ files share among themselves (not included elsewhere). */
+#ifndef FL_TABLET_INT_H
+#define FL_TABLET_INT_H
+
+#include "fl_kvstore.h"
+#include "fl_tablet.h"
+
+typedef struct fl_kvpending_s fl_kvpending_t;
+
+typedef struct fl_table_ref_s {
+    fl_tablet_table_info_t info; /* row_type copied into arena */
+    fl_arena_t *arena;
+    int refs;
+} fl_table_ref_t;
+
+struct fl_replica_s {
+    int64_t table_id;
+    int64_t partition_id;      /* -1 when not partitioned */
+    int32_t bucket;
+    int32_t leader_epoch;
+    fl_table_ref_t *table;     /* shared by the table's replicas */
+    fl_logstore_t *log;
+    fl_writers_t *writers;
+    char dir[512];
+    bool dirty;                /* appended since the last commit */
+    int64_t last_checkpoint_ms;
+    int64_t last_retention_ms;
+    /* primary-key buckets */
+    fl_kvstore_t *kv;          /* RocksDB index, NULL for log tables */
+    fl_kvpending_t *pending;   /* changes whose changelog is not committed yet */
+    char kv_dir[600];
+};
+
+struct fl_tablet_s {
+    fl_tablet_conf_t conf;
+    char data_dir[512];
+    int32_t server_id;
+    fl_replica_t **replicas;   /* sorted by (table, partition, bucket) */
+    size_t n, cap;
+    int64_t last_writer_ms;
+    int64_t writer_counter;
+};
+
+/* fl_kv.c */
+/** @brief Open the KV index of a primary-key bucket and replay the changelog it lacks. */
+fl_err_t fl_kv_open(fl_tablet_t *tb, fl_replica_t *r, const char **why);
+/** @brief Move staged changes below the high watermark into RocksDB. */
+fl_err_t fl_kv_commit(fl_replica_t *r);
+/** @brief Close (commit what can be) or destroy the KV index. */
+void fl_kv_close(fl_replica_t *r, bool delete_data);
+/** @brief Periodic: flush RocksDB memtables (bounds replay after a power loss). */
+void fl_kv_checkpoint(fl_replica_t *r);
+
+#endif
