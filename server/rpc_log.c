@@ -243,8 +243,6 @@ void fl_rpc_produce_log(fl_req_t *req) {
             if (res.err) {
                 err = res.err;
                 why = res.why;
-                fl_log_debug("tablet", "produce to table %" PRId64 " bucket %d refused: %s %s",
-                             r->table_id, b->bucket_id, fl_err2name(err), why);
             } else {
                 out->has_base_offset = 1;
                 out->base_offset = res.base_offset;
@@ -253,6 +251,8 @@ void fl_rpc_produce_log(fl_req_t *req) {
             }
         }
         if (err) {
+            fl_log_debug("tablet", "produce to table %" PRId64 " bucket %d refused: %s %s",
+                         r->table_id, b->bucket_id, fl_err2name(err), why ? why : "");
             out->has_error_code = 1;
             out->error_code = fl_err_wire(err);
             out->error_message = (char *)why;

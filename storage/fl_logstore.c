@@ -292,7 +292,7 @@ fl_err_t fl_logstore_open(const char *dir, const fl_logstore_conf_t *conf, fl_lo
     size_t k = 0;
     uint64_t start_pos = 0;
     int64_t expected = log->n_segs ? log->segs[0]->base_offset : (st->had_checkpoint ? rp.offset : 0);
-    bool trusted = false;
+    bool trusted = false, partial = false;
     if (st->had_checkpoint && log->n_segs) {
         size_t i = log->n_segs;
         for (size_t j = 0; j < log->n_segs; j++)
@@ -302,6 +302,22 @@ fl_err_t fl_logstore_open(const char *dir, const fl_logstore_conf_t *conf, fl_lo
             start_pos = rp.pos;
             expected = rp.offset;
             trusted = true;
+            log->max_ts = rp.max_ts;
+        } else if (i < log->n_segs) {
+            /* The recovery point's segment is shorter than recorded (its tail was cut or torn
+             * after the checkpoint). The segments before it were synced and checked whole
+             * before the checkpoint was written (L2): keep trusting them and re-scan only this
+             * segment from its first byte. */
+            fl_log_warn("storage",
+                        "recovery point of %s (offset %lld, segment %lld, byte %llu) lies beyond the "
+                        "end of its segment (%llu bytes); re-scanning that segment",
+                        dir, (long long)rp.offset, (long long)rp.seg, (unsigned long long)rp.pos,
+                        (unsigned long long)log->segs[i]->size);
+            k = i;
+            start_pos = 0;
+            expected = log->segs[i]->base_offset;
+            trusted = true;
+            partial = true;
             log->max_ts = rp.max_ts;
         } else {
             fl_log_warn("storage",
@@ -424,11 +440,20 @@ fl_err_t fl_logstore_open(const char *dir, const fl_logstore_conf_t *conf, fl_lo
     bool changed = st->bytes_scanned > 0 || st->segments_deleted > 0 || st->bytes_cut > 0 ||
                    log->dir_dirty || !st->had_checkpoint || st->indexes_rebuilt > 0;
     fl_segment_t *act = fl_active(log);
-    log->flushed = trusted ? rp.offset : log->lso;
-    log->rp_offset = log->flushed;
-    log->rp_seg = trusted ? rp.seg : act->base_offset;
-    log->rp_pos = trusted ? rp.pos : 0;
-    log->rp_max_ts = trusted ? rp.max_ts : -1;
+    if (partial) {
+        /* trusted up to the start of the re-scanned segment only */
+        log->flushed = st->recovered_from;
+        log->rp_offset = log->flushed;
+        log->rp_seg = st->recovered_from;
+        log->rp_pos = 0;
+        log->rp_max_ts = rp.max_ts;
+    } else {
+        log->flushed = trusted ? rp.offset : log->lso;
+        log->rp_offset = log->flushed;
+        log->rp_seg = trusted ? rp.seg : act->base_offset;
+        log->rp_pos = trusted ? rp.pos : 0;
+        log->rp_max_ts = trusted ? rp.max_ts : -1;
+    }
     if (changed) {
         err = fl_logstore_flush(log, 0);
         if (!err) err = fl_log_checkpoint(log, false);

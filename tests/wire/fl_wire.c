@@ -315,3 +315,136 @@ void fl_cli_assert_port_serving(int port) {
     fl_cli_assert_serving(fd);
     close(fd);
 }
+
+/* ---- log tables ---------------------------------------------------------------------------- */
+
+#include "fl_apis.h"
+
+int fl_cli_try_call(int fd, int16_t key, const ProtobufCMessage *req,
+                    const ProtobufCMessageDescriptor *desc, fl_arena_t *arena,
+                    ProtobufCMessage **out, char *errmsg, size_t errmsg_len) {
+    static int32_t next_id = 1 << 24; /* apart from fl_cli_call's ids */
+    int32_t id = next_id++;
+    if (out) *out = NULL;
+    if (errmsg && errmsg_len) errmsg[0] = '\0';
+    fl_buf_t buf;
+    fl_buf_init(&buf);
+    fl_buf_t frame;
+    fl_buf_init(&frame);
+    size_t at = fl_frame_begin_req(&frame, key, 0, id);
+    if (req) fl_pb_pack(&frame, req);
+    fl_frame_end(&frame, at);
+    ssize_t w = 0;
+    for (size_t done = 0; done < frame.len; done += (size_t)w) {
+        w = send(fd, frame.p + done, frame.len - done, MSG_NOSIGNAL);
+        if (w < 0 && errno == EINTR) w = 0;
+        else if (w <= 0) break;
+    }
+    fl_buf_free(&frame);
+    if (w <= 0) return -1;
+    fl_cli_resp_t resp;
+    int rc = fl_cli_read_resp(fd, 10000, &buf, &resp);
+    if (rc) {
+        fl_buf_free(&buf);
+        return -1;
+    }
+    assert_int_equal(resp.hdr.request_id, id);
+    if (resp.hdr.type != FL_RESP_SUCCESS) {
+        if (errmsg && errmsg_len) snprintf(errmsg, errmsg_len, "%s", resp.error_message);
+        fl_buf_free(&buf);
+        return resp.error_code ? resp.error_code : -1;
+    }
+    if (out && desc) {
+        const char *why = NULL;
+        *out = fl_pb_unpack(arena, desc, resp.body, resp.body_len, &why);
+        if (!*out) fail_msg("response to api %d does not decode: %s", key, why);
+    }
+    fl_buf_free(&buf);
+    return 0;
+}
+
+int64_t fl_cli_create_table(int fd, const char *name, const char *json) {
+    Fluss__PbTablePath tp = FLUSS__PB_TABLE_PATH__INIT;
+    tp.database_name = "fluss";
+    tp.table_name = (char *)name;
+    Fluss__CreateTableRequest req = FLUSS__CREATE_TABLE_REQUEST__INIT;
+    req.table_path = &tp;
+    req.table_json.data = (uint8_t *)json;
+    req.table_json.len = strlen(json);
+    fl_arena_t *a = fl_arena_new(0);
+    fl_cli_call(fd, FL_API_CREATE_TABLE, 0, &req.base, &fluss__create_table_response__descriptor, a);
+    Fluss__GetTableInfoRequest gi = FLUSS__GET_TABLE_INFO_REQUEST__INIT;
+    gi.table_path = &tp;
+    Fluss__GetTableInfoResponse *info = (Fluss__GetTableInfoResponse *)fl_cli_call(
+        fd, FL_API_GET_TABLE_INFO, 0, &gi.base, &fluss__get_table_info_response__descriptor, a);
+    int64_t id = info->table_id;
+    fl_arena_destroy(a);
+    return id;
+}
+
+Fluss__PbProduceLogRespForBucket *fl_cli_produce(int fd, int32_t acks, int64_t table_id,
+                                                 int32_t bucket, const void *records, size_t len,
+                                                 fl_arena_t *arena) {
+    Fluss__PbProduceLogReqForBucket b = FLUSS__PB_PRODUCE_LOG_REQ_FOR_BUCKET__INIT;
+    b.bucket_id = bucket;
+    b.records.data = (uint8_t *)records;
+    b.records.len = len;
+    Fluss__PbProduceLogReqForBucket *bs[] = {&b};
+    Fluss__ProduceLogRequest req = FLUSS__PRODUCE_LOG_REQUEST__INIT;
+    req.acks = acks;
+    req.table_id = table_id;
+    req.timeout_ms = 30000;
+    req.n_buckets_req = 1;
+    req.buckets_req = bs;
+    Fluss__ProduceLogResponse *r = (Fluss__ProduceLogResponse *)fl_cli_call(
+        fd, FL_API_PRODUCE_LOG, 0, &req.base, &fluss__produce_log_response__descriptor, arena);
+    assert_int_equal(r->n_buckets_resp, 1);
+    assert_int_equal(r->buckets_resp[0]->bucket_id, bucket);
+    return r->buckets_resp[0];
+}
+
+Fluss__PbFetchLogRespForBucket *fl_cli_fetch(int fd, int64_t table_id, int32_t bucket,
+                                             int64_t offset, int32_t max_bytes, fl_arena_t *arena) {
+    Fluss__PbFetchLogReqForBucket b = FLUSS__PB_FETCH_LOG_REQ_FOR_BUCKET__INIT;
+    b.bucket_id = bucket;
+    b.fetch_offset = offset;
+    b.max_fetch_bytes = max_bytes;
+    Fluss__PbFetchLogReqForBucket *bs[] = {&b};
+    Fluss__PbFetchLogReqForTable t = FLUSS__PB_FETCH_LOG_REQ_FOR_TABLE__INIT;
+    t.table_id = table_id;
+    t.n_buckets_req = 1;
+    t.buckets_req = bs;
+    Fluss__PbFetchLogReqForTable *ts[] = {&t};
+    Fluss__FetchLogRequest req = FLUSS__FETCH_LOG_REQUEST__INIT;
+    req.follower_server_id = -1;
+    req.max_bytes = max_bytes;
+    req.n_tables_req = 1;
+    req.tables_req = ts;
+    Fluss__FetchLogResponse *r = (Fluss__FetchLogResponse *)fl_cli_call(
+        fd, FL_API_FETCH_LOG, 0, &req.base, &fluss__fetch_log_response__descriptor, arena);
+    assert_int_equal(r->n_tables_resp, 1);
+    assert_int_equal(r->tables_resp[0]->n_buckets_resp, 1);
+    return r->tables_resp[0]->buckets_resp[0];
+}
+
+int64_t fl_cli_list_offset(int fd, int64_t table_id, int32_t bucket, int32_t type) {
+    int32_t ids[] = {bucket};
+    Fluss__ListOffsetsRequest req = FLUSS__LIST_OFFSETS_REQUEST__INIT;
+    req.follower_server_id = -1;
+    req.offset_type = type;
+    req.table_id = table_id;
+    req.n_bucket_id = 1;
+    req.bucket_id = ids;
+    fl_arena_t *a = fl_arena_new(0);
+    Fluss__ListOffsetsResponse *r = (Fluss__ListOffsetsResponse *)fl_cli_call(
+        fd, FL_API_LIST_OFFSETS, 0, &req.base, &fluss__list_offsets_response__descriptor, a);
+    assert_int_equal(r->n_buckets_resp, 1);
+    Fluss__PbListOffsetsRespForBucket *b = r->buckets_resp[0];
+    if (b->has_error_code && b->error_code)
+        fail_msg("ListOffsets of table %lld bucket %d: error %d %s", (long long)table_id, bucket,
+                 b->error_code, b->error_message ? b->error_message : "");
+    assert_true(b->has_offset);
+    int64_t off = b->offset;
+    fl_arena_destroy(a);
+    return off;
+}

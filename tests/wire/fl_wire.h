@@ -67,4 +67,26 @@ void fl_cli_assert_serving(int fd);
 /** @brief Open a fresh connection and check it is served, then close it. */
 void fl_cli_assert_port_serving(int port);
 
+/* ---- log tables (ProduceLog, FetchLog, ListOffsets) ------------------------------------- */
+
+/** @brief Send req and read its response without asserting anything about it.
+ *  @returns 0 with *out decoded into arena (out may be NULL), -1 when the connection died or
+ *  timed out, or the error code of an ERROR_RESPONSE (message into errmsg when not NULL). */
+int fl_cli_try_call(int fd, int16_t key, const ProtobufCMessage *req,
+                    const ProtobufCMessageDescriptor *desc, fl_arena_t *arena,
+                    ProtobufCMessage **out /* OUT */, char *errmsg /* OUT */, size_t errmsg_len);
+/** @brief CreateTable fluss.<name> from Fluss table JSON. @returns the new table's id. */
+int64_t fl_cli_create_table(int fd, const char *name, const char *json);
+/** @brief ProduceLog of one records blob to one bucket (asserts the request itself succeeds).
+ *  @returns the bucket's answer, in arena. */
+Fluss__PbProduceLogRespForBucket *fl_cli_produce(int fd, int32_t acks, int64_t table_id,
+                                                 int32_t bucket, const void *records, size_t len,
+                                                 fl_arena_t *arena);
+/** @brief FetchLog of one bucket from offset (no waiting). @returns the bucket's answer. */
+Fluss__PbFetchLogRespForBucket *fl_cli_fetch(int fd, int64_t table_id, int32_t bucket,
+                                             int64_t offset, int32_t max_bytes, fl_arena_t *arena);
+/** @brief ListOffsets of one bucket, type 0 earliest, 1 latest. Fails the test on an error.
+ *  @returns the offset. */
+int64_t fl_cli_list_offset(int fd, int64_t table_id, int32_t bucket, int32_t type);
+
 #endif
