@@ -9,7 +9,7 @@ PACKAGES=(
   # libraries (design card: RocksDB C API, libevent, protobuf-c, OpenSSL, zstd; plus lz4,
   # libyaml for server.yaml, jansson for JSON, cmocka for unit tests)
   librocksdb-dev libevent-dev libprotobuf-c-dev protobuf-c-compiler libssl-dev libzstd-dev
-  liblz4-dev libyaml-dev libjansson-dev libcmocka-dev libsnappy-dev
+  liblz4-dev libyaml-dev libjansson-dev libcmocka-dev libsnappy-dev zlib1g-dev
   # the interop suite: real Fluss Java client from Maven Central
   openjdk-17-jdk-headless maven
   # scripts
