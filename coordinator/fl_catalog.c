@@ -187,6 +187,7 @@ static void fl_tbl_insert(fl_catalog_t *cat, fl_table_t *t) {
 
 static void fl_tbl_free(fl_table_t *t) {
     fl_free(t->parts);
+    fl_free(t->lake.offsets);
     fl_arena_destroy(t->arena);
 }
 
@@ -449,6 +450,7 @@ static bool fl_load_table(const uint8_t *k, size_t kl, const uint8_t *v, size_t 
     t->schema_id = (int32_t)json_integer_value(json_object_get(root, "schema_id"));
     t->created_ms = json_integer_value(json_object_get(root, "created_time"));
     t->modified_ms = json_integer_value(json_object_get(root, "modified_time"));
+    t->lake.snapshot_id = -1;
     json_t *reps = json_object_get(root, "replicas");
     if (reps && !fl_assign_read(t->arena, reps, t->desc.bucket_count, &t->assign)) {
         snprintf(ld->whybuf, sizeof(ld->whybuf), "corrupt replica assignment in %.*s", (int)kl,
@@ -498,6 +500,33 @@ static bool fl_load_schema(const uint8_t *k, size_t kl, const uint8_t *v, size_t
     vs[i].schema = s;
     t->schemas = vs;
     t->n_schemas++;
+    return true;
+}
+
+static bool fl_load_lake(const uint8_t *k, size_t kl, const uint8_t *v, size_t vl, void *arg) {
+    fl_load_t *ld = arg;
+    char key[64];
+    snprintf(key, sizeof(key), "%.*s", (int)kl, (const char *)k);
+    long long tid = 0;
+    if (sscanf(key, "lake/%lld", &tid) != 1) return true;
+    fl_table_t *t = fl_tbl_by_id_mut(ld->cat, tid);
+    json_t *root = fl_load_json(ld, k, kl, v, vl);
+    if (!root) return false;
+    if (t) {
+        t->lake.snapshot_id = json_integer_value(json_object_get(root, "snapshot_id"));
+        json_t *arr = json_object_get(root, "offsets");
+        size_t n = json_array_size(arr);
+        t->lake.offsets = fl_calloc(n ? n : 1, sizeof(fl_lake_offset_t));
+        for (size_t i = 0; i < n; i++) {
+            json_t *o = json_array_get(arr, i);
+            t->lake.offsets[i].partition_id = json_integer_value(json_object_get(o, "partition_id"));
+            t->lake.offsets[i].bucket = (int32_t)json_integer_value(json_object_get(o, "bucket"));
+            t->lake.offsets[i].offset = json_integer_value(json_object_get(o, "offset"));
+            t->lake.offsets[i].max_ts = json_integer_value(json_object_get(o, "max_ts"));
+        }
+        t->lake.n = n;
+    }
+    json_decref(root);
     return true;
 }
 
@@ -551,6 +580,7 @@ fl_catalog_t *fl_catalog_open(fl_metastore_t *ms, const fl_catalog_opts_t *opts,
     if (!err && !ld.why) err = fl_metastore_scan(ms, "table/", fl_load_table, &ld);
     if (!err && !ld.why) err = fl_metastore_scan(ms, "schema/", fl_load_schema, &ld);
     if (!err && !ld.why) err = fl_metastore_scan(ms, "partition/", fl_load_partition, &ld);
+    if (!err && !ld.why) err = fl_metastore_scan(ms, "lake/", fl_load_lake, &ld);
     if (err && !ld.why) {
         snprintf(ld.whybuf, sizeof(ld.whybuf), "cannot read the metadata store: %s",
                  ms->last_error);
@@ -663,6 +693,8 @@ static void fl_batch_drop_table(fl_meta_batch_t *batch, const fl_table_t *t) {
     char key[128];
     fl_key(key, sizeof(key), "table/%" PRId64, t->id);
     fl_meta_batch_del(batch, key);
+    fl_key(key, sizeof(key), "lake/%" PRId64, t->id);
+    fl_meta_batch_del(batch, key);
     for (size_t i = 0; i < t->n_schemas; i++) {
         fl_key(key, sizeof(key), "schema/%" PRId64 "/%d", t->id, t->schemas[i].id);
         fl_meta_batch_del(batch, key);
@@ -737,6 +769,7 @@ fl_err_t fl_catalog_create_table(fl_catalog_t *cat, fl_arena_t *a, const char *d
     t->schemas[0].schema = t->desc.schema;
     t->n_schemas = 1;
     t->created_ms = t->modified_ms = fl_now_ms();
+    t->lake.snapshot_id = -1;
     int32_t rf = 1;
     const char *rfs = fl_kvs_get(&t->desc.properties, "table.replication.factor");
     if (rfs) rf = atoi(rfs);
@@ -1130,4 +1163,64 @@ void fl_catalog_table_json(const fl_catalog_t *cat, const fl_config_t *conf, con
     d.properties = props;
     fl_table_desc_write(&d, out);
     fl_arena_destroy(a);
+}
+
+/* ---- lake bookkeeping ----------------------------------------------------------------------- */
+
+int64_t fl_catalog_lake_offset(const fl_table_t *t, int64_t partition_id, int32_t bucket) {
+    for (size_t i = 0; i < t->lake.n; i++)
+        if (t->lake.offsets[i].partition_id == partition_id && t->lake.offsets[i].bucket == bucket)
+            return t->lake.offsets[i].offset;
+    return 0;
+}
+
+fl_err_t fl_catalog_lake_commit(fl_catalog_t *cat, fl_arena_t *a, int64_t table_id,
+                                int64_t snapshot_id, const fl_lake_offset_t *offsets, size_t n,
+                                const char **why) {
+    fl_table_t *t = fl_tbl_by_id_mut(cat, table_id);
+    if (!t) FL_BAD(FL_ERR_TABLE_NOT_EXIST, "Table id %" PRId64 " does not exist.", table_id);
+    /* merge: previous offsets, overwritten by the new ones; buckets of dropped partitions go */
+    size_t cap = t->lake.n + n;
+    fl_lake_offset_t *m = fl_calloc(cap ? cap : 1, sizeof(*m));
+    size_t mn = 0;
+    for (size_t i = 0; i < t->lake.n; i++) {
+        const fl_lake_offset_t *o = &t->lake.offsets[i];
+        if (o->partition_id >= 0 && !fl_catalog_partition_by_id(cat, o->partition_id, NULL)) continue;
+        m[mn++] = *o;
+    }
+    for (size_t i = 0; i < n; i++) {
+        size_t j = 0;
+        while (j < mn && !(m[j].partition_id == offsets[i].partition_id && m[j].bucket == offsets[i].bucket)) j++;
+        if (j == mn) mn++;
+        m[j] = offsets[i];
+    }
+    int64_t sid = snapshot_id >= 0 ? snapshot_id : t->lake.snapshot_id;
+    fl_buf_t b;
+    fl_buf_init(&b);
+    char tmp[160];
+    snprintf(tmp, sizeof(tmp), "{\"version\":1,\"snapshot_id\":%" PRId64 ",\"offsets\":[", sid);
+    fl_buf_put(&b, tmp, strlen(tmp));
+    for (size_t i = 0; i < mn; i++) {
+        snprintf(tmp, sizeof(tmp),
+                 "%s{\"partition_id\":%" PRId64 ",\"bucket\":%d,\"offset\":%" PRId64 ",\"max_ts\":%" PRId64 "}",
+                 i ? "," : "", m[i].partition_id, m[i].bucket, m[i].offset, m[i].max_ts);
+        fl_buf_put(&b, tmp, strlen(tmp));
+    }
+    fl_buf_put(&b, "]}", 2);
+    char key[64];
+    fl_key(key, sizeof(key), "lake/%" PRId64, table_id);
+    fl_meta_batch_t *batch = fl_meta_batch_new();
+    fl_batch_put_buf(batch, key, &b);
+    fl_buf_free(&b);
+    fl_err_t err = fl_commit(cat, a, batch, why);
+    if (err) {
+        fl_free(m);
+        return err;
+    }
+    fl_free(t->lake.offsets);
+    t->lake.offsets = m;
+    t->lake.n = mn;
+    t->lake.snapshot_id = sid;
+    t->lake.updated_ms = fl_now_ms();
+    return FL_ERR_NONE;
 }

@@ -13,7 +13,9 @@
  *   schema/<table id>/<schema id>   schema json
  *   partition/<table id>/<part id>  {"version":1,"name","created_time","replicas":[[..],..]}
  *   (tables carry "replicas" too when not partitioned)
- *   seq/table_id, seq/partition_id  next id, decimal */
+ *   seq/table_id, seq/partition_id  next id, decimal
+ *   lake/<table id>                 {"version":1,"snapshot_id":S,"offsets":[{"partition_id","bucket",
+ *                                    "offset","max_ts"},...]} */
 #ifndef FL_CATALOG_H
 #define FL_CATALOG_H
 
@@ -53,6 +55,22 @@ typedef struct fl_schema_ver_s {
     fl_schema_t schema;
 } fl_schema_ver_t;
 
+/* How far a lake-enabled table is tiered: the lake snapshot and, per bucket, the first log
+ * offset not in it (exclusive end). */
+typedef struct fl_lake_offset_s {
+    int64_t partition_id;     /* -1 when not partitioned */
+    int32_t bucket;
+    int64_t offset;
+    int64_t max_ts;           /* largest commit timestamp tiered, -1 unknown */
+} fl_lake_offset_t;
+
+typedef struct fl_lake_state_s {
+    int64_t snapshot_id;      /* -1: none yet */
+    fl_lake_offset_t *offsets; /* fl_malloc'd */
+    size_t n;
+    int64_t updated_ms;
+} fl_lake_state_t;
+
 typedef struct fl_table_s {
     int64_t id;
     const char *db;
@@ -66,6 +84,7 @@ typedef struct fl_table_s {
     fl_partition_t *parts;    /* ascending id */
     size_t n_parts, cap_parts;
     fl_assignment_t assign;   /* non-partitioned tables only */
+    fl_lake_state_t lake;     /* lake-enabled tables */
 } fl_table_t;
 
 typedef struct fl_database_s {
@@ -135,6 +154,15 @@ const fl_partition_t *fl_catalog_partition_by_id(const fl_catalog_t *cat, int64_
  *  and drop the expired ones (beyond num-retention), for every auto-partitioned table.
  *  @returns the number of partitions created plus dropped. */
 int fl_catalog_auto_partition(fl_catalog_t *cat, int64_t now_ms);
+
+/** @brief Record a committed lake snapshot of a table: its id and the new per-bucket tiered
+ *  offsets, merged over the previous ones (new values win). snapshot_id -1 keeps the current
+ *  snapshot and only moves offsets (a round that tiered only empty batches). */
+fl_err_t fl_catalog_lake_commit(fl_catalog_t *cat, fl_arena_t *a, int64_t table_id,
+                                int64_t snapshot_id, const fl_lake_offset_t *offsets, size_t n,
+                                const char **why);
+/** @returns the tiered offset of a bucket, or 0 when it was never tiered. */
+int64_t fl_catalog_lake_offset(const fl_table_t *t, int64_t partition_id, int32_t bucket);
 
 /** @brief Split a partition name back into values (for the spec of PbPartitionInfo). */
 size_t fl_partition_values(fl_arena_t *a, const char *name, const char ***values /* OUT */);

@@ -7,6 +7,7 @@
  * Shutdown on SIGTERM/SIGINT: listeners close at once, connections with nothing in flight
  * close once their output drains, and the loop ends when none is left or when
  * server.shutdown-timeout passes. */
+#include <ctype.h>
 #include <errno.h>
 #include <netdb.h>
 #include <signal.h>
@@ -15,6 +16,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <strings.h>
 
 #include <event2/buffer.h>
@@ -136,6 +138,7 @@ void fl_server_stop(fl_server_t *srv) {
     if (srv->stopping) return;
     srv->stopping = true;
     fl_rpc_log_drain(srv);
+    fl_server_stop_tiering(srv);
     for (int i = 0; i < srv->n_listeners; i++) {
         if (srv->listeners[i].lev) {
             evconnlistener_free(srv->listeners[i].lev);
@@ -287,6 +290,32 @@ fl_server_t *fl_server_new(fl_config_t *conf, unsigned roles, const char **why) 
     evsignal_add(srv->sig_int, NULL);
     signal(SIGPIPE, SIG_IGN);
 
+    /* data.dir, absolute; the default lake warehouse lives under it */
+    {
+        const char *dd = fl_config_get_str(conf, "data.dir", "/tmp/fluss-data");
+        char cwd[512] = "";
+        if (dd[0] != '/' && getcwd(cwd, sizeof(cwd)))
+            snprintf(srv->data_dir, sizeof(srv->data_dir), "%s/%s", cwd, dd);
+        else
+            snprintf(srv->data_dir, sizeof(srv->data_dir), "%s", dd);
+        const char *fmt = fl_config_get(conf, "datalake.format");
+        if (fmt) {
+            snprintf(srv->lake_format, sizeof(srv->lake_format), "%s", fmt);
+            for (char *c = srv->lake_format; *c; c++) *c = (char)tolower((unsigned char)*c);
+            char key[64], dflt[1100];
+            snprintf(key, sizeof(key), "datalake.%s.warehouse", srv->lake_format);
+            if (!fl_config_get(conf, key)) {
+                snprintf(dflt, sizeof(dflt), "%s/lake/%s", srv->data_dir, srv->lake_format);
+                fl_config_set(conf, key, dflt);
+            }
+            snprintf(srv->lake_warehouse, sizeof(srv->lake_warehouse), "%s", fl_config_get(conf, key));
+            if (!strcmp(srv->lake_format, "paimon") && !fl_config_get(conf, "datalake.paimon.metastore"))
+                fl_config_set(conf, "datalake.paimon.metastore", "filesystem");
+            if (!strcmp(srv->lake_format, "iceberg") && !fl_config_get(conf, "datalake.iceberg.type"))
+                fl_config_set(conf, "datalake.iceberg.type", "hadoop");
+        }
+    }
+
     /* Storage before listeners: once the port accepts connections, the server is ready. */
     if ((roles & FL_ROLE_CS) && fl_server_open_catalog(srv, conf, why)) goto err;
     if ((roles & FL_ROLE_TS) && fl_server_open_tablet(srv, conf, why)) goto err;
@@ -314,6 +343,11 @@ fl_server_t *fl_server_new(fl_config_t *conf, unsigned roles, const char **why) 
                                    srv->rack, fl_now_ms());
     fl_server_notify_metadata(srv);
     if (roles & FL_ROLE_CS) fl_server_start_liveness(srv);
+    if (roles == FL_ROLE_BOTH && srv->lake_format[0] && fl_server_start_tiering(srv)) {
+        snprintf(fl_srv_why, sizeof(fl_srv_why), "cannot start the tiering thread");
+        *why = fl_srv_why;
+        goto err;
+    }
     if (roles == FL_ROLE_TS) {
         const char *ca = fl_config_get(conf, "server.coordinator-address");
         if (!ca) {
@@ -516,6 +550,7 @@ void fl_server_free(fl_server_t *srv) {
     if (srv->sig_int) event_free(srv->sig_int);
     if (srv->accept_retry) event_free(srv->accept_retry);
     if (srv->shutdown_timer) event_free(srv->shutdown_timer);
+    fl_server_stop_tiering(srv);
     if (srv->auto_partition_timer) event_free(srv->auto_partition_timer);
     if (srv->tick_timer) event_free(srv->tick_timer);
     fl_tablet_free(srv->tablet);

@@ -97,6 +97,15 @@ struct fl_server_s {
     struct fl_produce_s *pending_produce; /* produce responses waiting for a group commit */
     struct fl_fetch_s *parked_fetches;    /* long polls waiting for data */
     struct event *tick_timer;     /* wakes the loop each second for background flushes */
+    /* lake tiering (local role with datalake.format set) */
+    struct fl_tierer_s *tierer;
+    struct fl_lake_sched_s *lake; /* per lake-enabled table */
+    size_t n_lake;
+    int lake_pipe[2];
+    struct event *lake_timer, *lake_wake;
+    char lake_format[16];
+    char lake_warehouse[1024];
+    char data_dir[1024];          /* absolute data.dir */
     int64_t auto_partition_ms;    /* auto-partition.check.interval */
     fl_conn_t *conns;             /* open connections */
     int64_t n_conns;
@@ -178,6 +187,10 @@ void fl_rpc_put_kv(fl_req_t *req);
 void fl_rpc_lookup(fl_req_t *req);
 void fl_rpc_prefix_lookup(fl_req_t *req);
 void fl_rpc_kv_snapshots(fl_req_t *req);
+void fl_rpc_get_lake_snapshot(fl_req_t *req);
+/* rpc_lake.c */
+int fl_server_start_tiering(fl_server_t *srv);
+void fl_server_stop_tiering(fl_server_t *srv);
 
 /* rpc_log.c */
 /** @brief The replica this process leads for a bucket (opened on first use), or NULL with the
@@ -202,6 +215,9 @@ typedef struct fl_produce_s {
 struct fl_produce_s *fl_write_wait_new(fl_req_t *req, size_t n);
 void fl_write_wait_set(struct fl_produce_s *p, size_t i, fl_replica_t *r, int64_t target);
 void fl_write_wait_add(fl_server_t *srv, struct fl_produce_s *p);
+fl_replica_t *fl_server_bucket_open(fl_server_t *srv, fl_arena_t *arena, int64_t table_id,
+                                    bool has_partition, int64_t partition_id, int32_t bucket,
+                                    fl_err_t *err, const char **why);
 void fl_server_table_kv_info(const fl_table_t *t, fl_tablet_table_info_t *info /* OUT */);
 /** @brief Group commit, then answer produces and wake fetches (once per loop iteration). */
 void fl_server_before_sleep(fl_server_t *srv);

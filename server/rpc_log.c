@@ -95,14 +95,20 @@ void fl_server_table_kv_info(const fl_table_t *t, fl_tablet_table_info_t *info) 
 fl_replica_t *fl_server_bucket(fl_req_t *req, int64_t table_id, bool has_partition,
                                int64_t partition_id, int32_t bucket, fl_err_t *err,
                                const char **why) {
-    fl_server_t *srv = req->conn->srv;
+    return fl_server_bucket_open(req->conn->srv, req->arena, table_id, has_partition, partition_id,
+                                 bucket, err, why);
+}
+
+fl_replica_t *fl_server_bucket_open(fl_server_t *srv, fl_arena_t *arena, int64_t table_id,
+                                    bool has_partition, int64_t partition_id, int32_t bucket,
+                                    fl_err_t *err, const char **why) {
     int64_t pid = has_partition ? partition_id : -1;
     fl_replica_t *r = fl_tablet_replica(srv->tablet, table_id, pid, bucket);
     if (r) return r;
     const fl_table_t *t = srv->catalog ? fl_catalog_table_by_id(srv->catalog, table_id) : NULL;
     if (!t) {
         *err = FL_ERR_UNKNOWN_TABLE_OR_BUCKET_EXCEPTION;
-        *why = fl_arena_sprintf(req->arena, "Unknown table or bucket: TableBucket{tableId=%" PRId64
+        *why = fl_arena_sprintf(arena, "Unknown table or bucket: TableBucket{tableId=%" PRId64
                                             ", bucket=%d}", table_id, bucket);
         return NULL;
     }
@@ -112,19 +118,19 @@ fl_replica_t *fl_server_bucket(fl_req_t *req, int64_t table_id, bool has_partiti
         const fl_partition_t *p = has_partition ? fl_catalog_partition_by_id(srv->catalog, pid, &pt) : NULL;
         if (!p || pt != t) {
             *err = FL_ERR_UNKNOWN_TABLE_OR_BUCKET_EXCEPTION;
-            *why = fl_arena_sprintf(req->arena, "Unknown partition %" PRId64 " of table %" PRId64 ".",
+            *why = fl_arena_sprintf(arena, "Unknown partition %" PRId64 " of table %" PRId64 ".",
                                     pid, table_id);
             return NULL;
         }
         as = &p->assign;
     } else if (has_partition) {
         *err = FL_ERR_UNKNOWN_TABLE_OR_BUCKET_EXCEPTION;
-        *why = fl_arena_sprintf(req->arena, "Table %" PRId64 " is not partitioned.", table_id);
+        *why = fl_arena_sprintf(arena, "Table %" PRId64 " is not partitioned.", table_id);
         return NULL;
     }
     if (bucket < 0 || bucket >= t->desc.bucket_count || !as->replicas) {
         *err = FL_ERR_UNKNOWN_TABLE_OR_BUCKET_EXCEPTION;
-        *why = fl_arena_sprintf(req->arena, "Unknown table or bucket: TableBucket{tableId=%" PRId64
+        *why = fl_arena_sprintf(arena, "Unknown table or bucket: TableBucket{tableId=%" PRId64
                                             ", bucket=%d}", table_id, bucket);
         return NULL;
     }
@@ -138,7 +144,7 @@ fl_replica_t *fl_server_bucket(fl_req_t *req, int64_t table_id, bool has_partiti
     }
     if (leader != srv->tablet_id) {
         *err = FL_ERR_NOT_LEADER_OR_FOLLOWER;
-        *why = fl_arena_sprintf(req->arena,
+        *why = fl_arena_sprintf(arena,
                                 "server %d is not leader or follower for TableBucket{tableId=%" PRId64
                                 ", bucket=%d}", srv->tablet_id, table_id, bucket);
         return NULL;
@@ -152,7 +158,7 @@ fl_replica_t *fl_server_bucket(fl_req_t *req, int64_t table_id, bool has_partiti
     info.ttl_ms = 7LL * 86400000;
     const char *ttl = fl_kvs_get(&t->desc.properties, "table.log.ttl");
     if (ttl) fl_parse_duration_ms(ttl, &info.ttl_ms);
-    info.row_type = fl_table_row_type(req->arena, &t->desc.schema);
+    info.row_type = fl_table_row_type(arena, &t->desc.schema);
     fl_server_table_kv_info(t, &info);
     r = fl_tablet_lead(srv->tablet, &info, pid, bucket, 0, err, why);
     return r;

@@ -174,8 +174,8 @@ fl_err_t fl_kv_commit(fl_replica_t *r) {
     return FL_ERR_NONE;
 }
 
-/* Decode one changelog batch into rows (datums) and change types. */
-static fl_err_t fl_kv_decode_changelog(const fl_tablet_table_info_t *ti, fl_arena_t *a,
+/* Decode one log batch into rows (datums) and change types (shared with the tiering). */
+fl_err_t fl_tablet_decode_batch(const fl_tablet_table_info_t *ti, fl_arena_t *a,
                                        const fl_logbatch_t *b, fl_datum_t ***rows,
                                        uint8_t **types, size_t *n) {
     *n = 0;
@@ -239,7 +239,7 @@ static fl_err_t fl_kv_replay(fl_replica_t *r) {
             fl_datum_t **rws = NULL;
             uint8_t *types = NULL;
             size_t n = 0;
-            err = fl_kv_decode_changelog(ti, a, &b, &rws, &types, &n);
+            err = fl_tablet_decode_batch(ti, a, &b, &rws, &types, &n);
             for (size_t i = 0; i < n && !err; i++) {
                 int64_t off = b.base_offset + (int64_t)i;
                 if (off < from || types[i] == FL_CHANGE_UPDATE_BEFORE) continue;

@@ -42,6 +42,11 @@ struct fl_tablet_s {
 };
 
 /* fl_kv.c */
+struct fl_logbatch_s;
+/** @brief Decode a stored log batch of the table into rows and change types (arena). */
+fl_err_t fl_tablet_decode_batch(const fl_tablet_table_info_t *ti, fl_arena_t *a,
+                                const struct fl_logbatch_s *b, fl_datum_t ***rows,
+                                uint8_t **types, size_t *n);
 /** @brief Open the KV index of a primary-key bucket and replay the changelog it lacks. */
 fl_err_t fl_kv_open(fl_tablet_t *tb, fl_replica_t *r, const char **why);
 /** @brief Move staged changes below the high watermark into RocksDB. */

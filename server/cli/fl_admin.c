@@ -1207,6 +1207,29 @@ static const fl_cmd_t fl_cmds[] = {
     {"table", "drop", "[DB.]TABLE", 1, 1, fl_opts_if_exists, fl_cmd_table_drop, "drop a table", NULL},
     {"table", "alter", "[DB.]TABLE", 1, 1, fl_opts_table_alter, fl_cmd_table_alter,
      "set or remove table properties", NULL},
+    {"table", "produce", "[DB.]TABLE", 1, 1, fl_opts_table_produce, fl_cmd_table_produce,
+     "append rows read from stdin (JSON lines or CSV) to a log table",
+     "Each input line is a JSON object keyed by column name (missing columns are null) or a\n"
+     "JSON array in column order; with --format csv a header line names the columns (or, with\n"
+     "--no-header, cells are in column order) and an empty unquoted cell is null. Values are\n"
+     "written as docs/cli.md \"Values\" describes: DECIMAL and BIGINT exactly, DATE yyyy-mm-dd,\n"
+     "TIME HH:MM:SS[.fff], TIMESTAMP[_LTZ] ISO-8601 or epoch milliseconds, BINARY/BYTES base64\n"
+     "(or hex with --binary hex), ARRAY/MAP/ROW as JSON. Rows are sent in batches; a batch with a\n"
+     "bad line is not sent: the line, column and reason are printed and the exit code is 2.\n\n"
+     "examples:\n"
+     "  echo '{\"id\": 1, \"v\": \"a\"}' | fl-admin table produce fluss.events\n"
+     "  fl-admin table produce fluss.events --format csv < events.csv\n"},
+    {"table", "scan", "[DB.]TABLE", 1, 1, fl_opts_table_scan, fl_cmd_table_scan,
+     "print the rows of a table's log (every bucket, or one), from a start point",
+     "Reads every bucket (of every partition, unless --partition) from its leader until --limit\n"
+     "rows are printed or, without --follow, the end of the log as it was. Each row shows its\n"
+     "bucket, offset, commit timestamp and change type (+A append, +I insert, -U/+U update\n"
+     "before/after, -D delete). With --format jsonl each line is\n"
+     "{\"bucket\",\"offset\",\"timestamp\",\"change\",\"row\":{column: value}}; --rows-only prints\n"
+     "the row object alone, which 'table produce' reads back.\n\n"
+     "examples:\n"
+     "  fl-admin table scan fluss.events --limit 10\n"
+     "  fl-admin table scan fluss.events --from 2024-01-02T00:00:00Z --format jsonl --follow\n"},
     {"partition", "create", "[DB.]TABLE KEY=VALUE[,KEY=VALUE]", 2, 2, fl_opts_if_not_exists,
      fl_cmd_part_create, "create a partition", NULL},
     {"partition", "list", "[DB.]TABLE [KEY=VALUE[,KEY=VALUE]]", 1, 2, fl_opts_none, fl_cmd_part_list,

@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "fl_row.h"
+#include "fl_tabledesc.h"
 
 typedef __int128 fl_i128_t;
 
@@ -1061,7 +1062,9 @@ static void fl_putf(fl_buf_t *b, const char *fmt, ...) {
     fl_buf_put(b, tmp, (size_t)FL_MIN(n, (int)sizeof(tmp) - 1));
 }
 
-/* Shortest text that reads back to the same value; ".0" when it looks like an integer. */
+/* The shortest decimal that reads back to the same value, laid out as Java's Double.toString /
+ * Float.toString: plain with at least one fractional digit when 1e-3 <= |v| < 1e7 ("100.0",
+ * "0.001"), else d.dddE[-]n ("1.0E20"); NaN, Infinity, -Infinity. */
 static void fl_float_text(fl_buf_t *b, double d, bool single) {
     char tmp[64];
     if (isnan(d)) {
@@ -1073,12 +1076,35 @@ static void fl_float_text(fl_buf_t *b, double d, bool single) {
         else fl_buf_put(b, "Infinity", 8);
         return;
     }
-    for (int p = 1; p <= 17; p++) {
-        snprintf(tmp, sizeof(tmp), "%.*g", p, d);
+    if (d == 0) {
+        if (signbit(d)) fl_buf_put(b, "-0.0", 4);
+        else fl_buf_put(b, "0.0", 3);
+        return;
+    }
+    int p = 1;
+    for (; p <= 17; p++) {
+        snprintf(tmp, sizeof(tmp), "%.*e", p - 1, d);
         if (single ? strtof(tmp, NULL) == (float)d : strtod(tmp, NULL) == d) break;
     }
-    fl_buf_put(b, tmp, strlen(tmp));
-    if (!strpbrk(tmp, ".e")) fl_buf_put(b, ".0", 2);
+    /* tmp = [-]d.ddde[+-]XX with p significant digits */
+    const char *e = strchr(tmp, 'e');
+    int exp10 = atoi(e + 1);
+    if (exp10 >= -3 && exp10 < 7) {
+        int frac = FL_MAX(1, p - 1 - exp10);
+        snprintf(tmp, sizeof(tmp), "%.*f", frac, d);
+        fl_buf_put(b, tmp, strlen(tmp));
+        return;
+    }
+    char mant[32];
+    size_t ml = (size_t)(e - tmp);
+    memcpy(mant, tmp, ml);
+    mant[ml] = '\0';
+    if (!strchr(mant, '.')) {
+        mant[ml++] = '.';
+        mant[ml++] = '0';
+        mant[ml] = '\0';
+    }
+    fl_putf(b, "%sE%d", mant, exp10);
 }
 
 static void fl_year_text(fl_buf_t *b, int64_t y) {

@@ -63,6 +63,11 @@ public final class FlServer implements AutoCloseable {
         return this;
     }
 
+    /** The server's data.dir. */
+    public Path dataDir() {
+        return dataDir.resolve("data");
+    }
+
     public String bootstrap() {
         return "127.0.0.1:" + port;
     }

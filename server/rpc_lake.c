@@ -1,0 +1,338 @@
+/* rpc_lake.c: lake tiering inside the server and the lake bookkeeping RPCs.
+ *
+ * Scheduling (loop thread, every second): a lake-enabled table whose last round ended at
+ * least table.datalake.freshness ago gets a round if none is in flight: for each bucket this
+ * process leads, the range [tiered offset, high watermark) is pinned as log slices and handed
+ * to the tiering worker (tablet/fl_tiering.c). When the worker is done, the new lake snapshot
+ * and offsets are recorded in the catalog (GetLakeSnapshot serves them) and the slices are
+ * released. A round that only met empty or header-only batches still moves the offsets.
+ *
+ * Per table state machine:   IDLE --plan--> IN_FLIGHT --done--> IDLE (last_round_ms = now)
+ * The first round of each table after start asks the lake whether it holds a newer tiering
+ * snapshot than recorded (crash between the lake commit and the record) and adopts it. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fl_server_int.h"
+#include "fl_tiering.h"
+
+#define FL_TIER_MAX_BYTES_PER_BUCKET (64ull << 20) /* per round: the rest waits for the next */
+
+typedef struct fl_lake_sched_s {
+    int64_t table_id;
+    bool in_flight;
+    bool checked;          /* resume check done since start */
+    int64_t last_ms;       /* end of the last round */
+} fl_lake_sched_t;
+
+static fl_lake_sched_t *fl_lake_sched(fl_server_t *srv, int64_t table_id) {
+    for (size_t i = 0; i < srv->n_lake; i++)
+        if (srv->lake[i].table_id == table_id) return &srv->lake[i];
+    srv->lake = fl_realloc(srv->lake, (srv->n_lake + 1) * sizeof(*srv->lake));
+    fl_lake_sched_t *ls = &srv->lake[srv->n_lake++];
+    memset(ls, 0, sizeof(*ls));
+    ls->table_id = table_id;
+    ls->last_ms = 0;
+    return ls;
+}
+
+static bool fl_table_lake_enabled(const fl_table_t *t) {
+    const char *en = fl_kvs_get(&t->desc.properties, "table.datalake.enabled");
+    return en && !strcasecmp(en, "true");
+}
+
+static int fl_mkdirs(const char *path) {
+    char tmp[1024];
+    snprintf(tmp, sizeof(tmp), "%s", path);
+    for (char *p = tmp + 1; *p; p++) {
+        if (*p != '/') continue;
+        *p = '\0';
+        if (mkdir(tmp, 0755) && errno != EEXIST) return -1;
+        *p = '/';
+    }
+    return mkdir(tmp, 0755) && errno != EEXIST ? -1 : 0;
+}
+
+/* Pin [start, hw) of a replica as slices. @returns the end offset covered. */
+static int64_t fl_pin(fl_arena_t *a, fl_replica_t *rep, int64_t start, fl_tier_bucket_t *b) {
+    fl_logstore_t *log = fl_replica_log(rep);
+    int64_t hw = fl_logstore_high_watermark(log);
+    size_t cap = 4;
+    b->slices = fl_arena_alloc(a, cap * sizeof(fl_logslice_t));
+    b->n_slices = 0;
+    int64_t off = start;
+    uint64_t bytes = 0;
+    while (off < hw && bytes < FL_TIER_MAX_BYTES_PER_BUCKET) {
+        fl_logslice_t sl;
+        if (fl_logstore_read(log, off, 16u << 20, hw, true, &sl)) break;
+        if (!sl.seg || sl.len == 0 || sl.next_offset <= off) {
+            if (sl.seg) fl_logslice_release(&sl);
+            break;
+        }
+        if (b->n_slices == cap) {
+            fl_logslice_t *n = fl_arena_alloc(a, cap * 2 * sizeof(*n));
+            memcpy(n, b->slices, cap * sizeof(*n));
+            b->slices = n;
+            cap *= 2;
+        }
+        b->slices[b->n_slices++] = sl;
+        bytes += sl.len;
+        off = sl.next_offset;
+    }
+    return off;
+}
+
+static void fl_lake_plan(fl_server_t *srv, const fl_table_t *t, fl_lake_sched_t *ls) {
+    const char *fmt = fl_kvs_get(&t->desc.properties, "table.datalake.format");
+    if (!fmt || strcasecmp(fmt, "paimon")) return; /* Iceberg tiering comes with its own issue */
+    fl_tier_job_t *job = fl_calloc(1, sizeof(*job));
+    job->arena = fl_arena_new(0);
+    fl_arena_t *a = job->arena;
+    job->table_id = t->id;
+    job->db = fl_arena_strndup(a, t->db, strlen(t->db));
+    job->table = fl_arena_strndup(a, t->name, strlen(t->name));
+    fl_table_desc_copy(a, &t->desc, &job->desc);
+    job->format = "paimon";
+    job->warehouse = fl_arena_strndup(a, srv->lake_warehouse, strlen(srv->lake_warehouse));
+    job->offsets_dir = fl_arena_sprintf(a, "%s/lake/offsets/%s/%s-%" PRId64, srv->data_dir, t->db,
+                                        t->name, t->id);
+    job->known_snapshot = t->lake.snapshot_id;
+    job->check_resume = !ls->checked;
+    memset(&job->info, 0, sizeof(job->info));
+    job->info.table_id = t->id;
+    job->info.schema_id = t->schema_id;
+    job->info.has_primary_key = t->desc.schema.has_primary_key;
+    const char *lf = fl_kvs_get(&t->desc.properties, "table.log.format");
+    job->info.log_format = lf && !strcasecmp(lf, "INDEXED") ? FL_LOG_INDEXED
+                           : lf && !strcasecmp(lf, "COMPACTED") ? FL_LOG_COMPACTED
+                                                                 : FL_LOG_ARROW;
+    /* row type of the columns, in the job's arena */
+    const fl_schema_t *s = &t->desc.schema;
+    fl_type_t *rt = fl_arena_calloc(a, sizeof(*rt));
+    rt->root = FL_T_ROW;
+    rt->n_children = (uint32_t)s->n_cols;
+    rt->children = fl_arena_alloc(a, (s->n_cols + 1) * sizeof(fl_type_t));
+    rt->field_names = fl_arena_alloc(a, (s->n_cols + 1) * sizeof(char *));
+    rt->field_descriptions = fl_arena_calloc(a, (s->n_cols + 1) * sizeof(char *));
+    rt->field_ids = fl_arena_alloc(a, (s->n_cols + 1) * sizeof(int32_t));
+    for (size_t i = 0; i < s->n_cols; i++) {
+        fl_type_copy(a, &s->cols[i].type, &rt->children[i]);
+        rt->field_names[i] = (char *)job->desc.schema.cols[i].name;
+        rt->field_ids[i] = s->cols[i].id;
+    }
+    job->info.row_type = rt;
+    fl_server_table_kv_info(t, &job->info);
+
+    /* the buckets: every (partition, bucket) of the table that this process leads */
+    size_t nparts = t->desc.partition_keys.n ? t->n_parts : 1;
+    size_t cap = nparts * (size_t)t->desc.bucket_count + 1;
+    job->buckets = fl_arena_calloc(a, cap * sizeof(fl_tier_bucket_t));
+    job->full = fl_arena_calloc(a, cap * sizeof(fl_tier_full_t));
+    bool any = false;
+    for (size_t p = 0; p < nparts; p++) {
+        int64_t pid = t->desc.partition_keys.n ? t->parts[p].id : -1;
+        const char *pname = t->desc.partition_keys.n ? t->parts[p].name : NULL;
+        for (int32_t bk = 0; bk < t->desc.bucket_count; bk++) {
+            int64_t start = fl_catalog_lake_offset(t, pid, bk);
+            fl_err_t err = FL_ERR_NONE;
+            const char *why = NULL;
+            fl_replica_t *rep = fl_server_bucket_open(srv, a, t->id, pid >= 0, pid, bk, &err, &why);
+            int64_t end = start;
+            if (rep && fl_replica_high_watermark(rep) > start) {
+                fl_tier_bucket_t *b = &job->buckets[job->n];
+                b->partition_id = pid;
+                b->partition_name = pname ? fl_arena_strndup(a, pname, strlen(pname)) : NULL;
+                b->bucket = bk;
+                b->start = start;
+                end = fl_pin(a, rep, start, b);
+                b->end = end;
+                if (end > start) {
+                    job->n++;
+                    any = true;
+                }
+            }
+            if (end > 0) job->full[job->n_full++] = (fl_tier_full_t){pid, bk, end};
+        }
+    }
+    if (!any && !job->check_resume) {
+        fl_tier_job_free(job);
+        fl_free(job);
+        ls->last_ms = fl_now_ms(); /* nothing new: look again after the freshness interval */
+        return;
+    }
+    if (fl_mkdirs(job->offsets_dir)) {
+        fl_log_error("tiering", "mkdir() failed: %s (%s)", strerror(errno), job->offsets_dir);
+        fl_tier_job_free(job);
+        fl_free(job);
+        return;
+    }
+    ls->in_flight = true;
+    fl_tierer_submit(srv->tierer, job);
+}
+
+static void fl_lake_done(fl_server_t *srv, fl_tier_job_t *job) {
+    fl_lake_sched_t *ls = fl_lake_sched(srv, job->table_id);
+    ls->in_flight = false;
+    ls->checked = true;
+    ls->last_ms = fl_now_ms();
+    const fl_table_t *t = fl_catalog_table_by_id(srv->catalog, job->table_id);
+    fl_arena_t *a = fl_arena_new(0);
+    const char *why = NULL;
+    if (!t) {
+        /* dropped meanwhile: nothing to record */
+    } else if (job->resumed) {
+        fl_lake_offset_t *o = fl_arena_alloc(a, (job->n_resume + 1) * sizeof(*o));
+        for (size_t i = 0; i < job->n_resume; i++)
+            o[i] = (fl_lake_offset_t){job->resume[i].partition_id, job->resume[i].bucket,
+                                      job->resume[i].offset, -1};
+        if (fl_catalog_lake_commit(srv->catalog, a, job->table_id, job->resume_snapshot, o,
+                                   job->n_resume, &why))
+            fl_log_error("tiering", "recording lake snapshot %" PRId64 " failed: %s",
+                         job->resume_snapshot, why);
+        ls->last_ms = 0; /* tier the rest right away */
+    } else if (job->err) {
+        fl_log_warn("tiering", "round of %s.%s failed: %s (%s); retrying after the freshness interval",
+                    job->db, job->table, fl_err2name(job->err), job->why);
+    } else {
+        fl_lake_offset_t *o = fl_arena_alloc(a, (job->n + 1) * sizeof(*o));
+        for (size_t i = 0; i < job->n; i++)
+            o[i] = (fl_lake_offset_t){job->buckets[i].partition_id, job->buckets[i].bucket,
+                                      job->buckets[i].end, job->buckets[i].max_ts};
+        if (job->snapshot_id < 0 && t->lake.snapshot_id < 0) {
+            /* nothing in the lake yet and nothing tiered: no snapshot to attach offsets to;
+             * union reads read these (empty) batches from the log */
+        } else if (fl_catalog_lake_commit(srv->catalog, a, job->table_id, job->snapshot_id, o,
+                                          job->n, &why)) {
+            fl_log_error("tiering", "recording the lake snapshot of %s.%s failed: %s", job->db,
+                         job->table, why);
+        } else if (job->n) {
+            fl_log_info("tiering",
+                        "%s.%s: lake snapshot %" PRId64 ": %" PRIu64 " rows from %zu bucket(s), %" PRIu64
+                        " log bytes, in %" PRId64 " ms",
+                        job->db, job->table, job->snapshot_id >= 0 ? job->snapshot_id : t->lake.snapshot_id,
+                        job->rows, job->n, job->bytes, job->elapsed_us / 1000);
+        }
+    }
+    fl_arena_destroy(a);
+    fl_tier_job_free(job);
+    fl_free(job);
+}
+
+static void fl_lake_tick_cb(evutil_socket_t fd, short what, void *arg) {
+    fl_server_t *srv = arg;
+    FL_UNUSED(fd);
+    FL_UNUSED(what);
+    if (srv->stopping) return;
+    int64_t now = fl_now_ms();
+    for (size_t d = 0; d < fl_catalog_database_count(srv->catalog); d++) {
+        const fl_database_t *db = fl_catalog_database_at(srv->catalog, d);
+        for (size_t i = 0;; i++) {
+            const fl_table_t *t = fl_catalog_table_in(srv->catalog, db->name, i);
+            if (!t) break;
+            if (!fl_table_lake_enabled(t)) continue;
+            fl_lake_sched_t *ls = fl_lake_sched(srv, t->id);
+            if (ls->in_flight) continue;
+            int64_t fresh = 3 * 60000;
+            const char *f = fl_kvs_get(&t->desc.properties, "table.datalake.freshness");
+            if (f) fl_parse_duration_ms(f, &fresh);
+            if (ls->checked && now - ls->last_ms < fresh) continue;
+            fl_lake_plan(srv, t, ls);
+        }
+    }
+}
+
+/* The worker wrote a byte: collect finished rounds. */
+static void fl_lake_wake_cb(evutil_socket_t fd, short what, void *arg) {
+    fl_server_t *srv = arg;
+    FL_UNUSED(what);
+    char buf[64];
+    while (read(fd, buf, sizeof(buf)) > 0) {
+    }
+    fl_tier_job_t *job;
+    while ((job = fl_tierer_take_done(srv->tierer))) fl_lake_done(srv, job);
+}
+
+static void fl_lake_notify(void *arg) {
+    fl_server_t *srv = arg;
+    char c = 1;
+    ssize_t w = write(srv->lake_pipe[1], &c, 1);
+    (void)w;
+}
+
+int fl_server_start_tiering(fl_server_t *srv) {
+    if (pipe(srv->lake_pipe)) return -1;
+    evutil_make_socket_nonblocking(srv->lake_pipe[0]);
+    evutil_make_socket_nonblocking(srv->lake_pipe[1]);
+    srv->lake_wake = event_new(srv->base, srv->lake_pipe[0], EV_READ | EV_PERSIST, fl_lake_wake_cb, srv);
+    event_add(srv->lake_wake, NULL);
+    srv->tierer = fl_tierer_new(fl_lake_notify, srv);
+    if (!srv->tierer) return -1;
+    srv->lake_timer = event_new(srv->base, -1, EV_PERSIST, fl_lake_tick_cb, srv);
+    struct timeval tv = {1, 0};
+    evtimer_add(srv->lake_timer, &tv);
+    fl_log_info("tiering", "lake tiering to %s under %s", srv->lake_format, srv->lake_warehouse);
+    return 0;
+}
+
+void fl_server_stop_tiering(fl_server_t *srv) {
+    if (!srv->tierer) return;
+    fl_tierer_stop(srv->tierer);
+    fl_tier_job_t *job;
+    while ((job = fl_tierer_take_done(srv->tierer))) fl_lake_done(srv, job);
+    fl_tierer_free(srv->tierer);
+    srv->tierer = NULL;
+    if (srv->lake_timer) event_free(srv->lake_timer);
+    if (srv->lake_wake) event_free(srv->lake_wake);
+    srv->lake_timer = srv->lake_wake = NULL;
+    close(srv->lake_pipe[0]);
+    close(srv->lake_pipe[1]);
+    fl_free(srv->lake);
+    srv->lake = NULL;
+    srv->n_lake = 0;
+}
+
+/* ---- GetLakeSnapshot (1032) ----------------------------------------------------------------- */
+
+void fl_rpc_get_lake_snapshot(fl_req_t *req) {
+    fl_server_t *srv = req->conn->srv;
+    const Fluss__GetLakeSnapshotRequest *r = (const Fluss__GetLakeSnapshotRequest *)req->body;
+    const fl_table_t *t = fl_catalog_table(srv->catalog, r->table_path->database_name, r->table_path->table_name);
+    if (!t) {
+        fl_req_fail(req, FL_ERR_TABLE_NOT_EXIST, "Table '%s.%s' does not exist.",
+                    r->table_path->database_name, r->table_path->table_name);
+        return;
+    }
+    if (r->has_snapshot_id && r->has_readable && r->readable) {
+        fl_req_fail(req, FL_ERR_UNKNOWN_SERVER_ERROR,
+                    "snapshot_id and readable=true cannot be requested together.");
+        return;
+    }
+    if (t->lake.snapshot_id < 0 || (r->has_snapshot_id && r->snapshot_id != t->lake.snapshot_id)) {
+        fl_req_fail(req, FL_ERR_LAKE_SNAPSHOT_NOT_EXIST,
+                    "Lake table snapshot not exist for table: %s.%s, table id: %" PRId64,
+                    t->db, t->name, t->id);
+        return;
+    }
+    Fluss__GetLakeSnapshotResponse resp = FLUSS__GET_LAKE_SNAPSHOT_RESPONSE__INIT;
+    resp.table_id = t->id;
+    resp.snapshotid = t->lake.snapshot_id;
+    resp.bucket_snapshots = fl_arena_alloc(req->arena, (t->lake.n + 1) * sizeof(void *));
+    for (size_t i = 0; i < t->lake.n; i++) {
+        Fluss__PbLakeSnapshotForBucket *b = fl_arena_alloc(req->arena, sizeof(*b));
+        fluss__pb_lake_snapshot_for_bucket__init(b);
+        if (t->lake.offsets[i].partition_id >= 0) {
+            b->has_partition_id = 1;
+            b->partition_id = t->lake.offsets[i].partition_id;
+        }
+        b->bucket_id = t->lake.offsets[i].bucket;
+        b->has_log_offset = 1;
+        b->log_offset = t->lake.offsets[i].offset;
+        resp.bucket_snapshots[resp.n_bucket_snapshots++] = b;
+    }
+    fl_req_respond(req, &resp.base);
+}
