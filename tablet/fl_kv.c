@@ -431,6 +431,19 @@ void fl_replica_put_kv(fl_replica_t *r, fl_arena_t *a, const uint8_t *batch, siz
                 return;
             }
         }
+        /* and every other column must be nullable (Fluss PartialUpdater.sanityCheck) */
+        for (uint32_t c = 0; c < ti->row_type->n_children; c++) {
+            bool key = false;
+            for (uint32_t k = 0; k < ti->n_pk; k++) key |= ti->pk_idx[k] == c;
+            if (!key && !ti->row_type->children[c].nullable) {
+                res->err = FL_ERR_INVALID_TARGET_COLUMN;
+                res->why = fl_arena_sprintf(a,
+                                            "Partial Update requires all columns except primary "
+                                            "key to be nullable, but column %s is NOT NULL.",
+                                            ti->row_type->field_names[c]);
+                return;
+            }
+        }
     }
     /* idempotence, as for appends */
     if (kb.writer_id != FL_LOGBATCH_NO_WRITER_ID) {
@@ -486,6 +499,7 @@ void fl_replica_put_kv(fl_replica_t *r, fl_arena_t *a, const uint8_t *batch, siz
             goto out;
         }
         have_old = !err;
+        err = FL_ERR_NONE; /* NOENT is an answer here; the changelog build below reads err */
         if (have_old) {
             uint8_t *copy = fl_arena_alloc(a, cur.len ? cur.len : 1);
             memcpy(copy, cur.p, cur.len);

@@ -448,3 +448,62 @@ int64_t fl_cli_list_offset(int fd, int64_t table_id, int32_t bucket, int32_t typ
     fl_arena_destroy(a);
     return off;
 }
+
+/* ---- primary-key tables -------------------------------------------------------------------- */
+
+Fluss__PbPutKvRespForBucket *fl_cli_put_kv(int fd, int32_t acks, int64_t table_id, int32_t bucket,
+                                           const void *records, size_t len,
+                                           const int32_t *target_cols, size_t n_target,
+                                           fl_arena_t *arena) {
+    Fluss__PbPutKvReqForBucket b = FLUSS__PB_PUT_KV_REQ_FOR_BUCKET__INIT;
+    b.bucket_id = bucket;
+    b.records.data = (uint8_t *)records;
+    b.records.len = len;
+    Fluss__PbPutKvReqForBucket *bs[] = {&b};
+    Fluss__PutKvRequest req = FLUSS__PUT_KV_REQUEST__INIT;
+    req.acks = acks;
+    req.table_id = table_id;
+    req.timeout_ms = 30000;
+    req.n_target_columns = n_target;
+    req.target_columns = (int32_t *)target_cols;
+    req.n_buckets_req = 1;
+    req.buckets_req = bs;
+    Fluss__PutKvResponse *r = (Fluss__PutKvResponse *)fl_cli_call(
+        fd, FL_API_PUT_KV, 0, &req.base, &fluss__put_kv_response__descriptor, arena);
+    assert_int_equal(r->n_buckets_resp, 1);
+    assert_int_equal(r->buckets_resp[0]->bucket_id, bucket);
+    return r->buckets_resp[0];
+}
+
+Fluss__PbLookupRespForBucket *fl_cli_lookup(int fd, int64_t table_id, int32_t bucket,
+                                            const ProtobufCBinaryData *keys, size_t n,
+                                            fl_arena_t *arena) {
+    Fluss__PbLookupReqForBucket b = FLUSS__PB_LOOKUP_REQ_FOR_BUCKET__INIT;
+    b.bucket_id = bucket;
+    b.n_keys = n;
+    b.keys = (ProtobufCBinaryData *)keys;
+    Fluss__PbLookupReqForBucket *bs[] = {&b};
+    Fluss__LookupRequest req = FLUSS__LOOKUP_REQUEST__INIT;
+    req.table_id = table_id;
+    req.n_buckets_req = 1;
+    req.buckets_req = bs;
+    Fluss__LookupResponse *r = (Fluss__LookupResponse *)fl_cli_call(
+        fd, FL_API_LOOKUP, 0, &req.base, &fluss__lookup_response__descriptor, arena);
+    assert_int_equal(r->n_buckets_resp, 1);
+    assert_int_equal(r->buckets_resp[0]->bucket_id, bucket);
+    return r->buckets_resp[0];
+}
+
+int32_t fl_cli_schema_id(int fd, const char *name) {
+    Fluss__PbTablePath tp = FLUSS__PB_TABLE_PATH__INIT;
+    tp.database_name = "fluss";
+    tp.table_name = (char *)name;
+    Fluss__GetTableInfoRequest gi = FLUSS__GET_TABLE_INFO_REQUEST__INIT;
+    gi.table_path = &tp;
+    fl_arena_t *a = fl_arena_new(0);
+    Fluss__GetTableInfoResponse *info = (Fluss__GetTableInfoResponse *)fl_cli_call(
+        fd, FL_API_GET_TABLE_INFO, 0, &gi.base, &fluss__get_table_info_response__descriptor, a);
+    int32_t id = info->schema_id;
+    fl_arena_destroy(a);
+    return id;
+}

@@ -89,4 +89,21 @@ Fluss__PbFetchLogRespForBucket *fl_cli_fetch(int fd, int64_t table_id, int32_t b
  *  @returns the offset. */
 int64_t fl_cli_list_offset(int fd, int64_t table_id, int32_t bucket, int32_t type);
 
+/* ---- primary-key tables (PutKv, Lookup) -------------------------------------------------- */
+
+/** @brief PutKv of one KV batch to one bucket; target_cols/n_target give a partial update
+ *  (n_target 0: all columns). Asserts the request itself succeeds. @returns the bucket's
+ *  answer, in arena. */
+Fluss__PbPutKvRespForBucket *fl_cli_put_kv(int fd, int32_t acks, int64_t table_id, int32_t bucket,
+                                           const void *records, size_t len,
+                                           const int32_t *target_cols, size_t n_target,
+                                           fl_arena_t *arena);
+/** @brief Lookup of n keys in one bucket. Asserts the request itself succeeds. @returns the
+ *  bucket's answer, in arena (values[i]->has_values is false for a missing key). */
+Fluss__PbLookupRespForBucket *fl_cli_lookup(int fd, int64_t table_id, int32_t bucket,
+                                            const ProtobufCBinaryData *keys, size_t n,
+                                            fl_arena_t *arena);
+/** @returns the latest schema id of fluss.<name> (GetTableInfo). */
+int32_t fl_cli_schema_id(int fd, const char *name);
+
 #endif
