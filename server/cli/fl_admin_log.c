@@ -826,7 +826,7 @@ static int fl_pstate_cmp(const void *x, const void *y) {
 
 static void fl_produce_summary(fl_producer_t *pr) {
     fl_ctx_t *ctx = pr->ctx;
-    qsort(pr->st, pr->n_st, sizeof(*pr->st), fl_pstate_cmp);
+    if (pr->n_st) qsort(pr->st, pr->n_st, sizeof(*pr->st), fl_pstate_cmp);
     bool part = pr->t.n_pkey > 0;
     if (ctx->json) {
         json_t *o = json_object();
@@ -1046,6 +1046,7 @@ typedef struct fl_scanner_s {
     int64_t printed;
     fl_sbucket_t *b;
     size_t nb;
+    bool *sent;            /* per bucket, scratch of fl_scan_round */
     fl_pool_t pool;
     bool header_done;
     fl_grid_t grid;        /* FL_SFMT_TABLE: rows of the current response */
@@ -1337,7 +1338,8 @@ static int fl_scan_records(fl_scanner_t *sc, fl_sbucket_t *sb, const uint8_t *p,
 /* One FetchLog round to every leader. *progress says whether any offset moved. */
 static int fl_scan_round(fl_scanner_t *sc, bool *progress) {
     fl_ctx_t *ctx = sc->ctx;
-    bool *sent = fl_arena_calloc(ctx->arena, sc->nb + 1);
+    bool *sent = sc->sent;
+    memset(sent, 0, sc->nb + 1);
     *progress = false;
     for (size_t i = 0; i < sc->nb; i++) {
         if (sent[i] || sc->b[i].done) continue;
@@ -1510,6 +1512,7 @@ int fl_cmd_table_scan(fl_ctx_t *ctx) {
                                        "the bucket has no leader");
         }
     }
+    sc.sent = fl_arena_calloc(ctx->arena, sc.nb + 1);
     if (otype > 0 && (rc = fl_scan_list_offsets(&sc, otype, from_ts))) goto out;
     if (sc.fmt == FL_SFMT_TABLE) fl_scan_grid_new(&sc);
     for (;;) {

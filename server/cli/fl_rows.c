@@ -1336,7 +1336,7 @@ int fl_csv_read(FILE *f, fl_arena_t *a, long *line, long *start_line, fl_csv_cel
                 c = getc(f);
                 if (c == EOF) {
                     fl_buf_free(&b);
-                    *why = fl_arena_sprintf(a, "a quoted cell that starts on line %ld is not closed", *start_line);
+                    *why = "a quoted cell is not closed before the end of the input";
                     return -1;
                 }
                 if (c == '"') {
