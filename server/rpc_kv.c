@@ -91,6 +91,8 @@ void fl_rpc_put_kv(fl_req_t *req) {
             out->has_error_code = 1;
             out->error_code = fl_err_wire(err);
             out->error_message = (char *)why;
+            fl_log_debug("kv", "PutKv to table %" PRId64 " bucket %d refused: %d %s", r->table_id,
+                         b->bucket_id, out->error_code, why ? why : "");
         }
     }
     if (!wait || r->acks == 0) {

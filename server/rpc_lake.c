@@ -273,7 +273,7 @@ int fl_server_start_tiering(fl_server_t *srv) {
     srv->tierer = fl_tierer_new(fl_lake_notify, srv);
     if (!srv->tierer) return -1;
     srv->lake_timer = event_new(srv->base, -1, EV_PERSIST, fl_lake_tick_cb, srv);
-    struct timeval tv = {1, 0};
+    struct timeval tv = {0, 100000}; /* rounds start within 100 ms of being due */
     evtimer_add(srv->lake_timer, &tv);
     fl_log_info("tiering", "lake tiering to %s under %s", srv->lake_format, srv->lake_warehouse);
     return 0;
