@@ -564,6 +564,19 @@ void fl_replica_put_kv(fl_replica_t *r, fl_arena_t *a, const uint8_t *batch, siz
                                         kvf == FL_ROW_COMPACTED ? "COMPACTED" : "INDEXED");
             goto out;
         }
+        /* a null primary-key column or a null NOT NULL column would be stored, logged and then
+         * refused by replay (Fluss's CORRUPT_MESSAGE covers "a null key for a primary key table") */
+        for (uint32_t c = 0; c < ti->row_type->n_children; c++) {
+            bool key = false;
+            for (uint32_t k = 0; k < ti->n_pk; k++) key |= ti->pk_idx[k] == c;
+            if (new_row[c].is_null && (key || !ti->row_type->children[c].nullable)) {
+                res->err = FL_ERR_CORRUPT_MESSAGE;
+                res->why = fl_arena_sprintf(a, "The value of a record has a null %s column %s.",
+                                            key ? "primary-key" : "NOT NULL",
+                                            ti->row_type->field_names[c]);
+                goto out;
+            }
+        }
         if (have_old) {
             if (ti->merge_engine == FL_MERGE_FIRST_ROW) continue;
             if (ti->merge_engine == FL_MERGE_VERSIONED && ti->version_col >= 0) {

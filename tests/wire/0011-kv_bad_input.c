@@ -747,6 +747,49 @@ static void test_partial_update_not_null_column(void **state) {
     fl_arena_destroy(a);
 }
 
+/* A full-row upsert whose value row has a null primary-key column or a null NOT NULL column is
+ * refused with 3 CORRUPT_MESSAGE before anything is written (otherwise replay of the changelog
+ * could not decode it after a crash). */
+static void test_null_in_not_null_column(void **state) {
+    (void)state;
+    int16_t sid = (int16_t)fl_cli_schema_id(fd, "kv_nn");
+    fl_arena_t *a = fl_arena_new(0);
+    fl_buf_t buf;
+    fl_buf_init(&buf);
+    fl_kvbatch_builder_t b;
+    int64_t before = latest(tid_nn, 0);
+    static const uint8_t v_null[] = {0x02, 0x08, 0x05};       /* k=4, v null, n=5 */
+    static const uint8_t k_null[] = {0x01, 0x01, 0x61, 0x05}; /* k null, v="a", n=5 */
+    const struct { const void *v; size_t n; const char *msg; } cases[] = {
+        {v_null, sizeof(v_null), "NOT NULL column v"},
+        {k_null, sizeof(k_null), "primary-key column k"},
+    };
+    for (size_t i = 0; i < 2; i++) {
+        fl_buf_reset(&buf);
+        fl_kvbatch_builder_begin(&b, &buf, sid, -1, -1);
+        kv_upsert(&b, 7, "seven", 7); /* a good record in the same batch is not applied either */
+        kv_value(&b, 4, cases[i].v, cases[i].n);
+        fl_kvbatch_builder_finish(&b);
+        Fluss__PbPutKvRespForBucket *r = fl_cli_put_kv(fd, -1, tid_nn, 0, buf.p, buf.len, NULL, 0, a);
+        assert_true(r->has_error_code);
+        assert_int_equal(r->error_code, 3);
+        if (!strstr(r->error_message, cases[i].msg))
+            fail_msg("message '%s' lacks '%s'", r->error_message, cases[i].msg);
+        assert_false(r->has_log_end_offset);
+        assert_int_equal(latest(tid_nn, 0), before);
+        assert_nothing_at(tid_nn, 0, before);
+    }
+    fl_buf_t k;
+    fl_buf_init(&k);
+    encode_key(7, &k);
+    ProtobufCBinaryData key = {k.len, k.p};
+    Fluss__PbLookupRespForBucket *l = fl_cli_lookup(fd, tid_nn, 0, &key, 1, a);
+    assert_false(l->values[0]->has_values);
+    fl_buf_free(&k);
+    fl_buf_free(&buf);
+    fl_arena_destroy(a);
+}
+
 /* ---- table.delete.behavior = disable --------------------------------------------------------------- */
 
 static void test_deletion_disabled(void **state) {
@@ -925,6 +968,7 @@ int main(void) {
         cmocka_unit_test(test_unknown_schema_id),
         cmocka_unit_test(test_partial_update_target_columns),
         cmocka_unit_test(test_partial_update_not_null_column),
+        cmocka_unit_test(test_null_in_not_null_column),
         cmocka_unit_test(test_deletion_disabled),
         cmocka_unit_test(test_idempotent_retry),
     };
