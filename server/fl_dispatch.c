@@ -49,6 +49,7 @@ static const fl_handler_entry_t fl_handlers[] = {
     {FL_API_PUT_KV, fl_rpc_put_kv, false},
     {FL_API_LOOKUP, fl_rpc_lookup, false},
     {FL_API_PREFIX_LOOKUP, fl_rpc_prefix_lookup, false},
+    {FL_API_LIMIT_SCAN, fl_rpc_limit_scan, false},
     {FL_API_GET_LATEST_KV_SNAPSHOTS, fl_rpc_kv_snapshots, true},
     {FL_API_GET_LAKE_SNAPSHOT, fl_rpc_get_lake_snapshot, true},
 };

@@ -187,6 +187,7 @@ void fl_rpc_put_kv(fl_req_t *req);
 void fl_rpc_lookup(fl_req_t *req);
 void fl_rpc_prefix_lookup(fl_req_t *req);
 void fl_rpc_kv_snapshots(fl_req_t *req);
+void fl_rpc_limit_scan(fl_req_t *req);
 void fl_rpc_get_lake_snapshot(fl_req_t *req);
 /* rpc_lake.c */
 int fl_server_start_tiering(fl_server_t *srv);

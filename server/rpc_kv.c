@@ -278,3 +278,84 @@ void fl_rpc_kv_snapshots(fl_req_t *req) {
     }
     fl_req_respond(req, &resp.base);
 }
+
+/* ---- 1033 LimitScan ------------------------------------------------------------------------- */
+
+typedef struct fl_limit_vals_s {
+    fl_buf_t *out;
+    int32_t left;
+    int32_t n;
+} fl_limit_vals_t;
+
+/* DefaultValueRecordBatch record: Length int32 LE (= size - 4), then the stored value (schema id
+ * int16 + row), exactly as Fluss's builder appends stored value bytes. */
+static bool fl_limit_collect(const uint8_t *k, size_t kl, const uint8_t *v, size_t vl, void *arg) {
+    FL_UNUSED(k);
+    FL_UNUSED(kl);
+    fl_limit_vals_t *lv = arg;
+    if (lv->left <= 0) return false;
+    fl_buf_put_i32le(lv->out, (int32_t)vl);
+    fl_buf_put(lv->out, v, vl);
+    lv->left--;
+    lv->n++;
+    return lv->left > 0;
+}
+
+/* The first `limit` values of a primary-key bucket as a DefaultValueRecordBatch
+ * (Length int32 LE = size - 4, Magic int8 = 0, RecordCount int32 LE, records); for a log table
+ * the batches from max(log start, high watermark - limit) up to the high watermark, which the
+ * client trims to the last `limit` rows (Fluss Replica.limitKvScan / limitLogScan). */
+void fl_rpc_limit_scan(fl_req_t *req) {
+    const Fluss__LimitScanRequest *r = (const Fluss__LimitScanRequest *)req->body;
+    Fluss__LimitScanResponse resp = FLUSS__LIMIT_SCAN_RESPONSE__INIT;
+    fl_err_t err = FL_ERR_NONE;
+    const char *why = NULL;
+    fl_replica_t *rep = fl_server_bucket(req, r->table_id, r->has_partition_id, r->partition_id,
+                                         r->bucket_id, &err, &why);
+    fl_buf_t *out = fl_arena_calloc(req->arena, sizeof(fl_buf_t));
+    fl_arena_cleanup_add(req->arena, (fl_arena_cleanup_cb *)fl_buf_free, out);
+    if (rep && fl_replica_table(rep)->has_primary_key) {
+        fl_buf_put_i32le(out, 0); /* length, patched below */
+        fl_buf_put_u8(out, 0);    /* magic V0 */
+        fl_buf_put_i32le(out, 0); /* record count, patched below */
+        fl_limit_vals_t lv = {out, r->limit, 0};
+        if (r->limit > 0) err = fl_replica_prefix_scan(rep, (const uint8_t *)"", 0, fl_limit_collect, &lv);
+        if (err) {
+            why = "Reading the KV index failed.";
+        } else {
+            fl_buf_patch_i32le(out, 0, (int32_t)(out->len - 4));
+            fl_buf_patch_i32le(out, 5, lv.n);
+            resp.has_is_log_table = 1;
+            resp.is_log_table = 0;
+        }
+    } else if (rep) {
+        fl_logstore_t *log = fl_replica_log(rep);
+        int64_t hw = fl_replica_high_watermark(rep);
+        int64_t start = fl_replica_start_offset(rep);
+        int64_t off = r->limit > 0 && hw - r->limit > start ? hw - r->limit : start;
+        if (r->limit <= 0) off = hw;
+        while (!err && off < hw) {
+            int64_t next = off;
+            err = fl_logstore_read_copy(log, off, 64u << 20, hw, true, out, &next);
+            if (next <= off) break;
+            off = next;
+        }
+        if (err) {
+            why = fl_arena_sprintf(req->arena, "Reading the log of bucket %d failed: %s", r->bucket_id,
+                                   fl_err2str(err));
+        } else {
+            resp.has_is_log_table = 1;
+            resp.is_log_table = 1;
+        }
+    }
+    if (err) {
+        resp.has_error_code = 1;
+        resp.error_code = fl_err_wire(err);
+        resp.error_message = (char *)why;
+    } else if (out->len) {
+        resp.has_records = 1;
+        resp.records.data = out->p;
+        resp.records.len = out->len;
+    }
+    fl_req_respond(req, &resp.base);
+}
