@@ -548,6 +548,13 @@ void fl_server_free(fl_server_t *srv) {
         if (srv->listeners[i].lev) evconnlistener_free(srv->listeners[i].lev);
     if (srv->sig_term) event_free(srv->sig_term);
     if (srv->sig_int) event_free(srv->sig_int);
+    /* freeing the events restored the default actions; a second SIGTERM/SIGINT while the
+     * tablet closes (final log flush, RocksDB close) must not cut that short: ignore them now
+     * (kill -9 still aborts, and recovery copes with that) */
+    if (srv->sig_term || srv->sig_int) {
+        signal(SIGTERM, SIG_IGN);
+        signal(SIGINT, SIG_IGN);
+    }
     if (srv->accept_retry) event_free(srv->accept_retry);
     if (srv->shutdown_timer) event_free(srv->shutdown_timer);
     fl_server_stop_tiering(srv);
