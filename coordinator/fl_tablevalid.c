@@ -293,10 +293,120 @@ static void fl_set_prop(fl_arena_t *a, fl_table_desc_t *d, const char *k, const 
     fl_kvs_set(a, &d->properties, k, v);
 }
 
+/* ---- aggregate functions (AggFunctionType) -------------------------------------------------- */
+
+typedef struct fl_agg_kind_s {
+    const char *name;             /* upper case */
+    const fl_type_root_t *roots;  /* NULL: every type */
+    const char *roots_str;        /* as Arrays.deepToString prints the DataTypeRoots */
+} fl_agg_kind_t;
+
+static const fl_type_root_t agg_numeric[] = {FL_T_TINYINT, FL_T_SMALLINT, FL_T_INTEGER, FL_T_BIGINT,
+                                             FL_T_FLOAT,   FL_T_DOUBLE,   FL_T_DECIMAL, FL_T__COUNT};
+static const fl_type_root_t agg_maxmin[] = {
+    FL_T_CHAR,  FL_T_STRING, FL_T_TINYINT, FL_T_SMALLINT,  FL_T_INTEGER,       FL_T_BIGINT, FL_T_FLOAT,
+    FL_T_DOUBLE, FL_T_DECIMAL, FL_T_DATE,  FL_T_TIME,      FL_T_TIMESTAMP,     FL_T_TIMESTAMP_LTZ,
+    FL_T__COUNT};
+static const fl_type_root_t agg_string[] = {FL_T_STRING, FL_T_CHAR, FL_T__COUNT};
+static const fl_type_root_t agg_bool[] = {FL_T_BOOLEAN, FL_T__COUNT};
+static const fl_type_root_t agg_bytes[] = {FL_T_BYTES, FL_T__COUNT};
+#define AGG_NUMERIC_STR "[TINYINT, SMALLINT, INTEGER, BIGINT, FLOAT, DOUBLE, DECIMAL]"
+#define AGG_MAXMIN_STR                                                                             \
+    "[CHAR, STRING, TINYINT, SMALLINT, INTEGER, BIGINT, FLOAT, DOUBLE, DECIMAL, DATE, "            \
+    "TIME_WITHOUT_TIME_ZONE, TIMESTAMP_WITHOUT_TIME_ZONE, TIMESTAMP_WITH_LOCAL_TIME_ZONE]"
+
+static const fl_agg_kind_t agg_kinds[] = {
+    {"SUM", agg_numeric, AGG_NUMERIC_STR},
+    {"PRODUCT", agg_numeric, AGG_NUMERIC_STR},
+    {"MAX", agg_maxmin, AGG_MAXMIN_STR},
+    {"MIN", agg_maxmin, AGG_MAXMIN_STR},
+    {"LAST_VALUE", NULL, NULL},
+    {"LAST_VALUE_IGNORE_NULLS", NULL, NULL},
+    {"FIRST_VALUE", NULL, NULL},
+    {"FIRST_VALUE_IGNORE_NULLS", NULL, NULL},
+    {"LISTAGG", agg_string, "[STRING, CHAR]"},
+    {"STRING_AGG", agg_string, "[STRING, CHAR]"},
+    {"BOOL_AND", agg_bool, "[BOOLEAN]"},
+    {"BOOL_OR", agg_bool, "[BOOLEAN]"},
+    {"RBM32", agg_bytes, "[BYTES]"},
+    {"RBM64", agg_bytes, "[BYTES]"},
+};
+
+/* AggFunctionType.fromString: '-' becomes '_', upper case, trimmed; NULL when unknown. */
+static const fl_agg_kind_t *fl_agg_kind(const char *name) {
+    char up[32];
+    size_t i = 0;
+    while (*name && (unsigned char)*name <= ' ') name++;
+    for (; *name && i < sizeof(up) - 1; name++, i++)
+        up[i] = *name == '-' ? '_' : (char)toupper((unsigned char)*name);
+    while (i > 0 && (unsigned char)up[i - 1] <= ' ') i--;
+    up[i] = '\0';
+    for (size_t k = 0; k < FL_ARRAY_LEN(agg_kinds); k++)
+        if (!strcmp(up, agg_kinds[k].name)) return &agg_kinds[k];
+    return NULL;
+}
+
+/* Fluss's schema deserializer drops an agg_function whose type it does not know. */
+static void fl_drop_unknown_agg(fl_table_desc_t *d) {
+    for (size_t i = 0; i < d->schema.n_cols; i++) {
+        fl_column_t *c = &d->schema.cols[i];
+        if (c->agg_type && !fl_agg_kind(c->agg_type)) {
+            c->agg_type = NULL;
+            c->agg_params.n = 0;
+            c->agg_has_params = false;
+        }
+    }
+}
+
+/* TableDescriptorValidation#validateAggregationFunctionParameters */
+static fl_err_t fl_check_agg_functions(fl_arena_t *a, const fl_schema_t *s, const char **why) {
+    for (size_t i = 0; i < s->n_cols; i++) {
+        const fl_column_t *c = &s->cols[i];
+        if (fl_strs_has(&s->primary_key, c->name) || !c->agg_type) continue;
+        const fl_agg_kind_t *k = fl_agg_kind(c->agg_type);
+        if (!k) continue;
+        char lower[32];
+        size_t n = 0;
+        for (; k->name[n] && n < sizeof(lower) - 1; n++) lower[n] = (char)tolower((unsigned char)k->name[n]);
+        lower[n] = '\0';
+        bool listagg = k->roots == agg_string;
+        for (size_t p = 0; p < c->agg_params.n; p++) {
+            const fl_kv_t *kv = &c->agg_params.items[p];
+            if (!listagg || strcmp(kv->key, "delimiter"))
+                FL_BAD(FL_ERR_INVALID_CONFIG_EXCEPTION,
+                       "Invalid aggregation function for column '%s': Parameter '%s' is not "
+                       "supported for aggregation function '%s'. Supported parameters: %s",
+                       c->name, kv->key, lower, listagg ? "[delimiter]" : "none");
+            if (!kv->value || !*kv->value)
+                FL_BAD(FL_ERR_INVALID_CONFIG_EXCEPTION,
+                       "Invalid aggregation function for column '%s': Parameter '%s' for "
+                       "aggregation function '%s' must be a non-empty string",
+                       c->name, kv->key, lower);
+        }
+        bool ok = !k->roots;
+        for (const fl_type_root_t *r = k->roots; r && *r != FL_T__COUNT; r++) ok |= *r == c->type.root;
+        if (!ok) {
+            char tb[256];
+            fl_type_format(&c->type, tb, sizeof(tb));
+            FL_BAD(FL_ERR_INVALID_CONFIG_EXCEPTION,
+                   "Invalid aggregation function for column '%s': Data type for %s column must be "
+                   "part of %s but was '%s'.",
+                   c->name, lower, k->roots_str, tb);
+        }
+        if (k->roots == agg_bytes) /* not implemented by this server's tablet */
+            FL_BAD(FL_ERR_INVALID_CONFIG_EXCEPTION,
+                   "Invalid aggregation function for column '%s': aggregation function '%s' is "
+                   "not supported by this server.",
+                   c->name, lower);
+    }
+    return FL_ERR_NONE;
+}
+
 fl_err_t fl_table_prepare(fl_arena_t *a, fl_table_desc_t *d, const fl_catalog_opts_t *opts,
                           const char **why) {
     fl_err_t err = fl_normalize_distribution(a, d, why);
     if (err) return err;
+    fl_drop_unknown_agg(d);
     const fl_schema_t *s = &d->schema;
     bool pk = s->has_primary_key;
     if (pk && !opts->allow_kv_tables)
@@ -414,6 +524,8 @@ fl_err_t fl_table_prepare(fl_arena_t *a, fl_table_desc_t *d, const fl_catalog_op
                        "image mode. Aggregation merge engine tables require FULL changelog image "
                        "mode for correct UNDO recovery. Please set 'table.changelog.image' to "
                        "'FULL' or remove the setting.");
+            err = fl_check_agg_functions(a, s, why);
+            if (err) return err;
         }
     }
     const char *db = fl_prop(d, "table.delete.behavior");

@@ -89,6 +89,7 @@ void fl_server_table_kv_info(const fl_table_t *t, fl_tablet_table_info_t *info) 
                                                            : FL_DELETE_DISABLE;
     v = fl_kvs_get(p, "table.changelog.image");
     info->changelog_wal = v && !strcasecmp(v, "WAL");
+    info->cols = s->cols;
 }
 
 /* Find (opening on first use) the replica this server leads for a bucket, or say why not. */

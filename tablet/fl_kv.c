@@ -20,6 +20,7 @@
  * replayed from the changelog (keys re-encoded from the rows with the table's key encoder,
  * as Fluss's KvRecoverHelper does). */
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -379,6 +380,186 @@ static int fl_datum_cmp_version(const fl_type_t *t, const fl_datum_t *a, const f
     }
 }
 
+/* ---- aggregation merge engine (Fluss AggregateRowMerger, 0.9.1) ---------------------------- */
+
+/* A decimal's unscaled value; big ones are at most 16 bytes (precision <= 38). */
+static __int128 fl_agg_dec_get(const fl_type_t *t, const fl_decimal_t *d) {
+    if (fl_type_decimal_compact(t)) return d->unscaled;
+    __int128 v = d->big_len && (d->big[0] & 0x80) ? -1 : 0;
+    for (uint32_t i = 0; i < d->big_len && i < 16; i++) v = (__int128)((unsigned __int128)v << 8) | d->big[i];
+    return v;
+}
+
+static void fl_agg_dec_put(fl_arena_t *a, const fl_type_t *t, __int128 v, fl_datum_t *out) {
+    out->is_null = false;
+    memset(&out->v.dec, 0, sizeof(out->v.dec));
+    if (fl_type_decimal_compact(t)) {
+        out->v.dec.unscaled = (int64_t)v;
+        return;
+    }
+    /* minimal big-endian two's complement, as BigInteger.toByteArray() */
+    uint8_t tmp[16];
+    for (int i = 15; i >= 0; i--) tmp[i] = (uint8_t)((unsigned __int128)v >> (8 * (15 - i)));
+    int s = 0;
+    while (s < 15 && ((tmp[s] == 0x00 && !(tmp[s + 1] & 0x80)) || (tmp[s] == 0xff && (tmp[s + 1] & 0x80)))) s++;
+    uint8_t *p = fl_arena_alloc(a, 16 - (size_t)s);
+    memcpy(p, tmp + s, 16 - (size_t)s);
+    out->v.dec.big = p;
+    out->v.dec.big_len = (uint32_t)(16 - s);
+}
+
+/* |v| < 10^precision (BigDecimal.precision() <= precision) */
+static bool fl_agg_dec_fits(__int128 v, int32_t precision) {
+    unsigned __int128 m = v < 0 ? -(unsigned __int128)v : (unsigned __int128)v, lim = 1;
+    for (int32_t i = 0; i < precision && i < 38; i++) lim *= 10;
+    return m < lim;
+}
+
+/* Java's Float.compare / Double.compare: -0.0 < 0.0, NaN above everything and equal to itself. */
+static int fl_agg_cmp_f64(double x, double y) {
+    if (x < y) return -1;
+    if (x > y) return 1;
+    bool xn = x != x, yn = y != y;
+    if (xn || yn) return xn - yn;
+    if (x == 0.0 && y == 0.0) return (int)!signbit(x) - (int)!signbit(y);
+    return 0;
+}
+
+/* InternalRowUtils.compare for the types max/min accept. */
+static int fl_agg_cmp(const fl_type_t *t, const fl_datum_t *x, const fl_datum_t *y) {
+    switch (t->root) {
+    case FL_T_TINYINT: return (x->v.i8 > y->v.i8) - (x->v.i8 < y->v.i8);
+    case FL_T_SMALLINT: return (x->v.i16 > y->v.i16) - (x->v.i16 < y->v.i16);
+    case FL_T_INTEGER:
+    case FL_T_DATE:
+    case FL_T_TIME: return (x->v.i32 > y->v.i32) - (x->v.i32 < y->v.i32);
+    case FL_T_BIGINT: return (x->v.i64 > y->v.i64) - (x->v.i64 < y->v.i64);
+    case FL_T_FLOAT: return fl_agg_cmp_f64(x->v.f32, y->v.f32);
+    case FL_T_DOUBLE: return fl_agg_cmp_f64(x->v.f64, y->v.f64);
+    case FL_T_DECIMAL: {
+        __int128 a = fl_agg_dec_get(t, &x->v.dec), b = fl_agg_dec_get(t, &y->v.dec);
+        return (a > b) - (a < b);
+    }
+    case FL_T_TIMESTAMP:
+    case FL_T_TIMESTAMP_LTZ:
+        if (x->v.ts.millis != y->v.ts.millis) return x->v.ts.millis < y->v.ts.millis ? -1 : 1;
+        return (x->v.ts.nanos > y->v.ts.nanos) - (x->v.ts.nanos < y->v.ts.nanos);
+    case FL_T_CHAR:
+    case FL_T_STRING: { /* BinaryString.compareTo: unsigned bytes, then length */
+        uint32_t n = x->v.bytes.len < y->v.bytes.len ? x->v.bytes.len : y->v.bytes.len;
+        int c = n ? memcmp(x->v.bytes.p, y->v.bytes.p, n) : 0;
+        if (c) return c < 0 ? -1 : 1;
+        return (x->v.bytes.len > y->v.bytes.len) - (x->v.bytes.len < y->v.bytes.len);
+    }
+    default: return 0;
+    }
+}
+
+/* sum or product of two non-null values; integers wrap as Java's do, decimals that do not fit
+ * become null (Decimal.fromBigDecimal), except a compact sum that fits in a long, which Fluss
+ * stores unchecked (DecimalUtils.add fast path). */
+static void fl_agg_arith(fl_arena_t *a, bool mul, const fl_type_t *t, const fl_datum_t *x,
+                         const fl_datum_t *y, fl_datum_t *out) {
+    out->is_null = false;
+    switch (t->root) {
+    case FL_T_TINYINT: out->v.i8 = (int8_t)(mul ? x->v.i8 * y->v.i8 : x->v.i8 + y->v.i8); break;
+    case FL_T_SMALLINT: out->v.i16 = (int16_t)(mul ? x->v.i16 * y->v.i16 : x->v.i16 + y->v.i16); break;
+    case FL_T_INTEGER:
+        out->v.i32 = (int32_t)(mul ? (uint32_t)x->v.i32 * (uint32_t)y->v.i32
+                                   : (uint32_t)x->v.i32 + (uint32_t)y->v.i32);
+        break;
+    case FL_T_BIGINT:
+        out->v.i64 = (int64_t)(mul ? (uint64_t)x->v.i64 * (uint64_t)y->v.i64
+                                   : (uint64_t)x->v.i64 + (uint64_t)y->v.i64);
+        break;
+    case FL_T_FLOAT: out->v.f32 = mul ? x->v.f32 * y->v.f32 : x->v.f32 + y->v.f32; break;
+    case FL_T_DOUBLE: out->v.f64 = mul ? x->v.f64 * y->v.f64 : x->v.f64 + y->v.f64; break;
+    case FL_T_DECIMAL: {
+        __int128 p = fl_agg_dec_get(t, &x->v.dec), q = fl_agg_dec_get(t, &y->v.dec), r;
+        if (!mul) {
+            if (fl_type_decimal_compact(t)) {
+                int64_t s;
+                if (!__builtin_add_overflow(x->v.dec.unscaled, y->v.dec.unscaled, &s)) {
+                    fl_agg_dec_put(a, t, s, out);
+                    return;
+                }
+            }
+            r = p + q; /* |p|, |q| < 10^38: no overflow */
+        } else {
+            if (__builtin_mul_overflow(p, q, &r)) { /* beyond 10^38 after rescaling too */
+                out->is_null = true;
+                return;
+            }
+            /* the product has scale 2s: back to s, rounding half up (away from zero) */
+            __int128 div = 1;
+            for (int32_t i = 0; i < t->scale; i++) div *= 10;
+            __int128 quo = r / div, rem = r % div;
+            if ((rem < 0 ? -rem : rem) >= div - (rem < 0 ? -rem : rem)) quo += r < 0 ? -1 : 1;
+            r = quo;
+        }
+        if (!fl_agg_dec_fits(r, t->precision)) {
+            out->is_null = true;
+            return;
+        }
+        fl_agg_dec_put(a, t, r, out);
+        break;
+    }
+    default: *out = *x; break; /* refused at CreateTable */
+    }
+}
+
+/* Merge one column: acc is the stored value, in the incoming one (FieldAggregator.agg). */
+static void fl_agg_field(fl_arena_t *a, fl_agg_fn_t fn, const char *delim, const fl_type_t *t,
+                         const fl_datum_t *acc, const fl_datum_t *in, fl_datum_t *out) {
+    switch (fn) {
+    case FL_AGG_LAST_VALUE: *out = *in; return;
+    case FL_AGG_LAST_VALUE_IGNORE_NULLS: *out = in->is_null ? *acc : *in; return;
+    case FL_AGG_FIRST_VALUE: /* 0.9.1 implements both alike: a stored null is replaced */
+    case FL_AGG_FIRST_VALUE_IGNORE_NULLS: *out = acc->is_null ? *in : *acc; return;
+    default: break;
+    }
+    if (acc->is_null || in->is_null) { /* every other function ignores nulls */
+        *out = acc->is_null ? *in : *acc;
+        return;
+    }
+    switch (fn) {
+    case FL_AGG_SUM: fl_agg_arith(a, false, t, acc, in, out); break;
+    case FL_AGG_PRODUCT: fl_agg_arith(a, true, t, acc, in, out); break;
+    case FL_AGG_MAX: *out = fl_agg_cmp(t, acc, in) < 0 ? *in : *acc; break;
+    case FL_AGG_MIN: *out = fl_agg_cmp(t, acc, in) > 0 ? *in : *acc; break;
+    case FL_AGG_BOOL_AND: *out = *acc; out->v.b = acc->v.b && in->v.b; break;
+    case FL_AGG_BOOL_OR: *out = *acc; out->v.b = acc->v.b || in->v.b; break;
+    case FL_AGG_LISTAGG: {
+        size_t dl = strlen(delim), n = (size_t)acc->v.bytes.len + dl + in->v.bytes.len;
+        uint8_t *p = fl_arena_alloc(a, n ? n : 1);
+        memcpy(p, acc->v.bytes.p, acc->v.bytes.len);
+        memcpy(p + acc->v.bytes.len, delim, dl);
+        memcpy(p + acc->v.bytes.len + dl, in->v.bytes.p, in->v.bytes.len);
+        *out = *acc;
+        out->v.bytes.p = p;
+        out->v.bytes.len = (uint32_t)n;
+        break;
+    }
+    default: *out = *in; break;
+    }
+}
+
+/* The merged row of an upsert on an existing key: target columns (all when n_target is 0) are
+ * aggregated, the others keep their stored values. */
+static fl_datum_t *fl_agg_row(const fl_table_ref_t *t, fl_arena_t *a, const fl_datum_t *old_row,
+                              const fl_datum_t *new_row, const int32_t *target_cols, size_t n_target) {
+    const fl_type_t *rt = t->info.row_type;
+    fl_datum_t *m = fl_arena_alloc(a, (rt->n_children + 1) * sizeof(fl_datum_t));
+    for (uint32_t c = 0; c < rt->n_children; c++) {
+        bool target = !n_target;
+        for (size_t i = 0; i < n_target; i++) target |= (uint32_t)target_cols[i] == c;
+        if (!target) m[c] = old_row[c];
+        else fl_agg_field(a, (fl_agg_fn_t)t->agg_fn[c], t->agg_delim[c], &rt->children[c],
+                          &old_row[c], &new_row[c], &m[c]);
+    }
+    return m;
+}
+
 /* One changelog row being built: change type and the full row (datums) for the log, plus the
  * stored-value bytes for the KV index. */
 typedef struct fl_change_s {
@@ -584,7 +765,9 @@ void fl_replica_put_kv(fl_replica_t *r, fl_arena_t *a, const uint8_t *batch, siz
                 if (fl_datum_cmp_version(vt, &new_row[ti->version_col], &old_row[ti->version_col]) < 0)
                     continue; /* an older version: ignored */
             }
-            if (n_target) {
+            if (ti->merge_engine == FL_MERGE_AGGREGATION) {
+                new_row = fl_agg_row(r->table, a, old_row, new_row, target_cols, n_target);
+            } else if (n_target) {
                 /* partial update: non-target columns keep their stored values */
                 fl_datum_t *merged = fl_arena_alloc(a, ti->row_type->n_children * sizeof(fl_datum_t));
                 for (uint32_t c = 0; c < ti->row_type->n_children; c++) {

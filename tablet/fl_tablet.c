@@ -76,6 +76,52 @@ static void fl_table_unref(fl_table_ref_t *t) {
     fl_free(t);
 }
 
+/* The aggregate function of each column (Fluss AggregationContext): primary-key columns keep
+ * the last value; a column without agg_function, or with a name Fluss does not know (its
+ * schema deserializer drops those), gets last_value_ignore_nulls. */
+static void fl_table_agg_fns(fl_table_ref_t *t, const fl_tablet_table_info_t *info) {
+    static const struct { const char *name; fl_agg_fn_t fn; } names[] = {
+        {"LAST_VALUE_IGNORE_NULLS", FL_AGG_LAST_VALUE_IGNORE_NULLS},
+        {"LAST_VALUE", FL_AGG_LAST_VALUE},
+        {"FIRST_VALUE", FL_AGG_FIRST_VALUE},
+        {"FIRST_VALUE_IGNORE_NULLS", FL_AGG_FIRST_VALUE_IGNORE_NULLS},
+        {"SUM", FL_AGG_SUM},
+        {"PRODUCT", FL_AGG_PRODUCT},
+        {"MAX", FL_AGG_MAX},
+        {"MIN", FL_AGG_MIN},
+        {"LISTAGG", FL_AGG_LISTAGG},
+        {"STRING_AGG", FL_AGG_LISTAGG},
+        {"BOOL_AND", FL_AGG_BOOL_AND},
+        {"BOOL_OR", FL_AGG_BOOL_OR},
+    };
+    uint32_t n = info->row_type->n_children;
+    t->agg_fn = fl_arena_calloc(t->arena, n + 1);
+    t->agg_delim = fl_arena_calloc(t->arena, (n + 1) * sizeof(char *));
+    for (uint32_t c = 0; c < n; c++) {
+        t->agg_delim[c] = ",";
+        bool key = false;
+        for (uint32_t k = 0; k < info->n_pk; k++) key |= info->pk_idx[k] == c;
+        if (key) {
+            t->agg_fn[c] = FL_AGG_LAST_VALUE;
+            continue;
+        }
+        const fl_column_t *col = info->cols ? &info->cols[c] : NULL;
+        if (!col || !col->agg_type) continue;
+        char up[32];
+        size_t i = 0;
+        const char *p = col->agg_type;
+        while (*p == ' ' || *p == '\t') p++;
+        for (; *p && i < sizeof(up) - 1; p++, i++)
+            up[i] = *p == '-' ? '_' : (char)(*p >= 'a' && *p <= 'z' ? *p - 32 : *p);
+        while (i > 0 && (up[i - 1] == ' ' || up[i - 1] == '\t')) i--;
+        up[i] = '\0';
+        for (size_t k = 0; k < FL_ARRAY_LEN(names); k++)
+            if (!strcmp(up, names[k].name)) t->agg_fn[c] = (uint8_t)names[k].fn;
+        const char *d = fl_kvs_get(&col->agg_params, "delimiter");
+        if (d && *d) t->agg_delim[c] = fl_arena_strndup(t->arena, d, strlen(d));
+    }
+}
+
 /* ---- lifecycle ----------------------------------------------------------------------------- */
 
 fl_tablet_t *fl_tablet_new(const fl_tablet_conf_t *conf, int32_t server_id) {
@@ -207,6 +253,8 @@ fl_replica_t *fl_tablet_lead(fl_tablet_t *tb, const fl_tablet_table_info_t *info
         fl_type_t *rt = fl_arena_alloc(r->table->arena, sizeof(*rt));
         fl_type_copy(r->table->arena, info->row_type, rt);
         r->table->info.row_type = rt;
+        if (info->has_primary_key) fl_table_agg_fns(r->table, info);
+        r->table->info.cols = NULL;
     }
     r->writers = fl_writers_new();
     if (fl_mkdirs(r->dir)) {

@@ -62,6 +62,8 @@ typedef struct fl_tablet_table_info_s {
     int32_t version_col;      /* versioned: column index */
     fl_delete_behavior_t delete_behavior;
     bool changelog_wal;       /* table.changelog.image = WAL */
+    const struct fl_column_s *cols; /* schema columns (agg_function); read only by
+                                     * fl_tablet_lead, which keeps what it needs */
 } fl_tablet_table_info_t;
 
 typedef struct fl_kvenv_s fl_kvenv_t;

@@ -7,8 +7,25 @@
 
 typedef struct fl_kvpending_s fl_kvpending_t;
 
+/* Aggregate functions of the aggregation merge engine (Fluss AggFunctionType). */
+typedef enum fl_agg_fn_e {
+    FL_AGG_LAST_VALUE_IGNORE_NULLS = 0, /* the default for a column without agg_function */
+    FL_AGG_LAST_VALUE,                  /* also every primary-key column */
+    FL_AGG_FIRST_VALUE,
+    FL_AGG_FIRST_VALUE_IGNORE_NULLS,
+    FL_AGG_SUM,
+    FL_AGG_PRODUCT,
+    FL_AGG_MAX,
+    FL_AGG_MIN,
+    FL_AGG_LISTAGG,                     /* and its alias string_agg */
+    FL_AGG_BOOL_AND,
+    FL_AGG_BOOL_OR,
+} fl_agg_fn_t;
+
 typedef struct fl_table_ref_s {
-    fl_tablet_table_info_t info; /* row_type copied into arena */
+    fl_tablet_table_info_t info; /* row_type copied into arena; cols not kept */
+    uint8_t *agg_fn;             /* aggregation merge engine: fl_agg_fn_t per column */
+    const char **agg_delim;      /* listagg delimiter per column */
     fl_arena_t *arena;
     int refs;
 } fl_table_ref_t;
