@@ -1230,6 +1230,37 @@ static const fl_cmd_t fl_cmds[] = {
      "examples:\n"
      "  fl-admin table scan fluss.events --limit 10\n"
      "  fl-admin table scan fluss.events --from 2024-01-02T00:00:00Z --format jsonl --follow\n"},
+    {"table", "upsert", "[DB.]TABLE", 1, 1, fl_opts_table_upsert, fl_cmd_table_upsert,
+     "insert or update rows read from stdin (JSON lines) in a primary-key table",
+     "Each input line is a JSON object keyed by column name (missing columns are null) or a\n"
+     "JSON array in column order, as for 'table produce'. A row replaces the row with the same\n"
+     "primary key. With --columns only those columns change (a partial update; the list must\n"
+     "include the primary key, and input rows may name only those columns). A batch with a bad\n"
+     "line is not sent: the line, column and reason are printed and the exit code is 2.\n\n"
+     "examples:\n"
+     "  echo '{\"id\": 1, \"v\": \"a\"}' | fl-admin table upsert fluss.users\n"
+     "  echo '{\"id\": 1, \"v\": \"b\"}' | fl-admin table upsert fluss.users --columns id,v\n"},
+    {"table", "delete", "[DB.]TABLE", 1, 1, fl_opts_table_delete, fl_cmd_table_delete,
+     "delete rows of a primary-key table by key (JSON lines on stdin)",
+     "Each input line names at least the primary-key columns (other columns are checked and\n"
+     "ignored). Deleting a key that does not exist is not an error.\n\n"
+     "examples:\n"
+     "  echo '{\"id\": 1}' | fl-admin table delete fluss.users\n"},
+    {"table", "lookup", "[DB.]TABLE", 1, 1, fl_opts_table_lookup, fl_cmd_table_lookup,
+     "print the rows of a primary-key table with the given keys",
+     "The key is --key '{\"id\": 1}' or one JSON object per line on stdin, naming every\n"
+     "primary-key column and nothing else. The table format prints the rows found and, on\n"
+     "stderr, 'not found: KEY' for each key without a row; jsonl prints one line per key in\n"
+     "input order: the row object, or null. A missing key does not change the exit code.\n\n"
+     "examples:\n"
+     "  fl-admin table lookup fluss.users --key '{\"id\": 1}'\n"
+     "  printf '{\"id\":1}\\n{\"id\":2}\\n' | fl-admin table lookup fluss.users --format jsonl\n"},
+    {"table", "lake", "[DB.]TABLE", 1, 1, fl_opts_none, fl_cmd_table_lake,
+     "show the table's lake state: latest snapshot, tiered offsets, lag",
+     "Shows the latest lake snapshot id, and per bucket the next offset to tier against the log\n"
+     "end offset and the commit time of the last tiered record. The lag is the age of the oldest\n"
+     "record not yet in the lake (0 when every record is tiered). A table without a lake\n"
+     "snapshot fails with LAKE_SNAPSHOT_NOT_EXIST (53), exit code 1.\n"},
     {"partition", "create", "[DB.]TABLE KEY=VALUE[,KEY=VALUE]", 2, 2, fl_opts_if_not_exists,
      fl_cmd_part_create, "create a partition", NULL},
     {"partition", "list", "[DB.]TABLE [KEY=VALUE[,KEY=VALUE]]", 1, 2, fl_opts_none, fl_cmd_part_list,

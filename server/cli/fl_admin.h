@@ -1,7 +1,8 @@
 /* fl_admin.h: what fl-admin's command files share (internal to server/cli/): the run context,
  * option access, messages and exit codes, server calls and text tables. fl_admin.c holds the
  * command table, the option parser and the catalog commands; fl_admin_log.c the log commands
- * (table produce, table scan). */
+ * (table produce, table scan); fl_admin_kv.c the primary-key and lake commands (table upsert,
+ * delete, lookup, lake). */
 #ifndef FL_ADMIN_H
 #define FL_ADMIN_H
 
@@ -116,5 +117,15 @@ extern const fl_optdef_t fl_opts_table_produce[];
 extern const fl_optdef_t fl_opts_table_scan[];
 int fl_cmd_table_produce(fl_ctx_t *ctx);
 int fl_cmd_table_scan(fl_ctx_t *ctx);
+
+/* ---- primary-key and lake commands (fl_admin_kv.c) ---------------------------------------- */
+
+extern const fl_optdef_t fl_opts_table_upsert[];
+extern const fl_optdef_t fl_opts_table_delete[];
+extern const fl_optdef_t fl_opts_table_lookup[];
+int fl_cmd_table_upsert(fl_ctx_t *ctx);
+int fl_cmd_table_delete(fl_ctx_t *ctx);
+int fl_cmd_table_lookup(fl_ctx_t *ctx);
+int fl_cmd_table_lake(fl_ctx_t *ctx);
 
 #endif
