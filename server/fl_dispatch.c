@@ -50,6 +50,9 @@ static const fl_handler_entry_t fl_handlers[] = {
     {FL_API_LOOKUP, fl_rpc_lookup, false},
     {FL_API_PREFIX_LOOKUP, fl_rpc_prefix_lookup, false},
     {FL_API_LIMIT_SCAN, fl_rpc_limit_scan, false},
+    {FL_API_ACQUIRE_KV_SNAPSHOT_LEASE, fl_rpc_acquire_kv_snapshot_lease, false},
+    {FL_API_RELEASE_KV_SNAPSHOT_LEASE, fl_rpc_release_kv_snapshot_lease, false},
+    {FL_API_DROP_KV_SNAPSHOT_LEASE, fl_rpc_drop_kv_snapshot_lease, false},
     {FL_API_GET_LATEST_KV_SNAPSHOTS, fl_rpc_kv_snapshots, true},
     {FL_API_GET_LAKE_SNAPSHOT, fl_rpc_get_lake_snapshot, true},
 };

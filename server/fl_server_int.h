@@ -188,6 +188,9 @@ void fl_rpc_lookup(fl_req_t *req);
 void fl_rpc_prefix_lookup(fl_req_t *req);
 void fl_rpc_kv_snapshots(fl_req_t *req);
 void fl_rpc_limit_scan(fl_req_t *req);
+void fl_rpc_acquire_kv_snapshot_lease(fl_req_t *req);
+void fl_rpc_release_kv_snapshot_lease(fl_req_t *req);
+void fl_rpc_drop_kv_snapshot_lease(fl_req_t *req);
 void fl_rpc_get_lake_snapshot(fl_req_t *req);
 /* rpc_lake.c */
 int fl_server_start_tiering(fl_server_t *srv);

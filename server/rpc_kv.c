@@ -359,3 +359,26 @@ void fl_rpc_limit_scan(fl_req_t *req) {
     }
     fl_req_respond(req, &resp.base);
 }
+
+/* ---- 1056-1058 KV snapshot leases ------------------------------------------------------------ */
+
+/* No KV snapshots are kept (GetLatestKvSnapshots answers "none"), so there is nothing to pin:
+ * every snapshot asked for is unavailable, and releasing or dropping a lease succeeds. Fluss's
+ * Flink source drops its lease when a batch read of a primary-key table ends. */
+void fl_rpc_acquire_kv_snapshot_lease(fl_req_t *req) {
+    const Fluss__AcquireKvSnapshotLeaseRequest *r = (const Fluss__AcquireKvSnapshotLeaseRequest *)req->body;
+    Fluss__AcquireKvSnapshotLeaseResponse resp = FLUSS__ACQUIRE_KV_SNAPSHOT_LEASE_RESPONSE__INIT;
+    resp.n_unavailable_snapshots = r->n_snapshots_to_lease;
+    resp.unavailable_snapshots = r->snapshots_to_lease;
+    fl_req_respond(req, &resp.base);
+}
+
+void fl_rpc_release_kv_snapshot_lease(fl_req_t *req) {
+    Fluss__ReleaseKvSnapshotLeaseResponse resp = FLUSS__RELEASE_KV_SNAPSHOT_LEASE_RESPONSE__INIT;
+    fl_req_respond(req, &resp.base);
+}
+
+void fl_rpc_drop_kv_snapshot_lease(fl_req_t *req) {
+    Fluss__DropKvSnapshotLeaseResponse resp = FLUSS__DROP_KV_SNAPSHOT_LEASE_RESPONSE__INIT;
+    fl_req_respond(req, &resp.base);
+}
