@@ -3,9 +3,11 @@
  * Scheduling (loop thread, every second): a lake-enabled table whose last round ended at
  * least table.datalake.freshness ago gets a round if none is in flight: for each bucket this
  * process leads, the range [tiered offset, high watermark) is pinned as log slices and handed
- * to the tiering worker (tablet/fl_tiering.c). When the worker is done, the new lake snapshot
- * and offsets are recorded in the catalog (GetLakeSnapshot serves them) and the slices are
- * released. A round that only met empty or header-only batches still moves the offsets.
+ * to the tiering worker (tablet/fl_tiering.c), which writes Paimon or Iceberg tables (the
+ * table's table.datalake.format, which must be the server's datalake.format). When the worker
+ * is done, the new lake snapshot and offsets are recorded in the catalog (GetLakeSnapshot
+ * serves them) and the slices are released. A round that only met empty or header-only
+ * batches still moves the offsets.
  *
  * Per table state machine:   IDLE --plan--> IN_FLIGHT --done--> IDLE (last_round_ms = now)
  * The first round of each table after start asks the lake whether it holds a newer tiering
@@ -27,7 +29,7 @@ typedef struct fl_lake_sched_s {
     int64_t table_id;
     bool in_flight;
     bool checked;          /* resume check done since start */
-    int64_t last_ms;       /* end of the last round */
+    int64_t last_ms;       /* when the last round was planned (or found nothing) */
 } fl_lake_sched_t;
 
 static fl_lake_sched_t *fl_lake_sched(fl_server_t *srv, int64_t table_id) {
@@ -89,15 +91,21 @@ static int64_t fl_pin(fl_arena_t *a, fl_replica_t *rep, int64_t start, fl_tier_b
 
 static void fl_lake_plan(fl_server_t *srv, const fl_table_t *t, fl_lake_sched_t *ls) {
     const char *fmt = fl_kvs_get(&t->desc.properties, "table.datalake.format");
-    if (!fmt || strcasecmp(fmt, "paimon")) return; /* Iceberg tiering comes with its own issue */
+    /* the server's warehouse belongs to its datalake.format: a table of another format waits */
+    if (!fmt || strcasecmp(fmt, srv->lake_format)) return;
+    const char *job_fmt = !strcasecmp(fmt, "paimon")    ? "paimon"
+                          : !strcasecmp(fmt, "iceberg") ? "iceberg"
+                                                        : NULL;
+    if (!job_fmt) return; /* lance: no tiering */
     fl_tier_job_t *job = fl_calloc(1, sizeof(*job));
+    job->planned_ms = fl_now_ms();
     job->arena = fl_arena_new(0);
     fl_arena_t *a = job->arena;
     job->table_id = t->id;
     job->db = fl_arena_strndup(a, t->db, strlen(t->db));
     job->table = fl_arena_strndup(a, t->name, strlen(t->name));
     fl_table_desc_copy(a, &t->desc, &job->desc);
-    job->format = "paimon";
+    job->format = job_fmt;
     job->warehouse = fl_arena_strndup(a, srv->lake_warehouse, strlen(srv->lake_warehouse));
     job->offsets_dir = fl_arena_sprintf(a, "%s/lake/offsets/%s/%s-%" PRId64, srv->data_dir, t->db,
                                         t->name, t->id);
@@ -179,7 +187,10 @@ static void fl_lake_done(fl_server_t *srv, fl_tier_job_t *job) {
     fl_lake_sched_t *ls = fl_lake_sched(srv, job->table_id);
     ls->in_flight = false;
     ls->checked = true;
-    ls->last_ms = fl_now_ms();
+    /* the next round is due a freshness interval after this one was planned (not after it
+     * ended), so a row waits at most the freshness plus one round; a failed round retries a
+     * full interval from now */
+    ls->last_ms = job->err ? fl_now_ms() : job->planned_ms;
     const fl_table_t *t = fl_catalog_table_by_id(srv->catalog, job->table_id);
     fl_arena_t *a = fl_arena_new(0);
     const char *why = NULL;

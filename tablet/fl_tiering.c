@@ -12,6 +12,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "fl_iceberg.h"
 #include "fl_log.h"
 #include "fl_logbatch.h"
 #include "fl_paimon.h"
@@ -20,7 +21,8 @@
 
 typedef struct fl_tier_table_s { /* open lake tables, worker-owned */
     int64_t table_id;
-    fl_paimon_table_t *pt;
+    fl_paimon_table_t *pt;     /* format "paimon" */
+    fl_iceberg_table_t *it;    /* format "iceberg" */
     struct fl_tier_table_s *next;
 } fl_tier_table_t;
 
@@ -44,9 +46,45 @@ void fl_tier_job_free(fl_tier_job_t *job) {
 
 /* ---- the worker -------------------------------------------------------------------------------- */
 
+static bool fl_tier_is_iceberg(const fl_tier_job_t *job) {
+    return job->format && !strcmp(job->format, "iceberg");
+}
+
+static fl_tier_table_t *fl_tier_find(fl_tierer_t *t, int64_t table_id) {
+    for (fl_tier_table_t *x = t->tables; x; x = x->next)
+        if (x->table_id == table_id) return x;
+    return NULL;
+}
+
+static void fl_tier_table_close(fl_tier_table_t *x) {
+    if (x->pt) fl_paimon_table_close(x->pt);
+    if (x->it) fl_iceberg_table_close(x->it);
+}
+
+static fl_iceberg_table_t *fl_tier_open_iceberg(fl_tierer_t *t, fl_tier_job_t *job) {
+    fl_tier_table_t *x = fl_tier_find(t, job->table_id);
+    if (x && x->it) return x->it;
+    fl_iceberg_opts_t opts;
+    fl_iceberg_opts_default(&opts);
+    fl_iceberg_table_t *it = NULL;
+    const char *why = NULL;
+    fl_err_t err = fl_iceberg_table_open(job->warehouse, job->db, job->table, &job->desc, &opts, &it, &why);
+    if (err) {
+        job->err = err;
+        snprintf(job->why, sizeof(job->why), "opening the Iceberg table failed: %s", why ? why : fl_err2str(err));
+        return NULL;
+    }
+    x = fl_calloc(1, sizeof(*x));
+    x->table_id = job->table_id;
+    x->it = it;
+    x->next = t->tables;
+    t->tables = x;
+    return it;
+}
+
 static fl_paimon_table_t *fl_tier_open(fl_tierer_t *t, fl_tier_job_t *job) {
     for (fl_tier_table_t *x = t->tables; x; x = x->next)
-        if (x->table_id == job->table_id) return x->pt;
+        if (x->table_id == job->table_id && x->pt) return x->pt;
     fl_paimon_opts_t opts;
     fl_paimon_opts_default(&opts);
     fl_paimon_table_t *pt = NULL;
@@ -70,7 +108,7 @@ static void fl_tier_forget(fl_tierer_t *t, int64_t table_id) {
         if ((*pp)->table_id == table_id) {
             fl_tier_table_t *x = *pp;
             *pp = x->next;
-            fl_paimon_table_close(x->pt);
+            fl_tier_table_close(x);
             fl_free(x);
             return;
         }
@@ -151,12 +189,51 @@ static bool fl_tier_read_offsets(fl_tier_job_t *job, const char *path) {
     return true;
 }
 
+/* Resume check for Iceberg: snapshot ids are random, so "newer than recorded" cannot be an id
+ * comparison. The coordinator only ever records snapshots this worker committed, so the
+ * lake's newest tiering snapshot is either the recorded one or a later one (committed, then
+ * the process died before the record). Any other id is adopted through its offsets file. */
+static void fl_tier_resume_iceberg(fl_tier_job_t *job, fl_iceberg_table_t *it) {
+    int64_t id = -1, seq = 0;
+    fl_buf_t sum;
+    fl_buf_init(&sum);
+    const char *why = NULL;
+    if (fl_iceberg_latest_snapshot(it, FL_ICEBERG_TIERING_USER, &id, &seq, &sum, &why) == FL_ERR_NONE &&
+        id >= 0 && id != job->known_snapshot) {
+        fl_buf_put_u8(&sum, 0);
+        json_t *root = json_loads((const char *)sum.p, 0, NULL);
+        const char *path = root ? json_string_value(json_object_get(root, "fluss-offsets")) : NULL;
+        if (path && fl_tier_read_offsets(job, path)) {
+            job->resumed = true;
+            job->resume_snapshot = id;
+            fl_log_warn("tiering",
+                        "%s.%s: the lake has snapshot %" PRId64 " (sequence %" PRId64 ") that the "
+                        "coordinator did not record (a crash after the lake commit); adopting its offsets",
+                        job->db, job->table, id, seq);
+        }
+        json_decref(root);
+    }
+    fl_buf_free(&sum);
+}
+
 static void fl_tier_run(fl_tierer_t *t, fl_tier_job_t *job) {
     int64_t t0 = fl_mono_us();
     job->snapshot_id = -1;
-    fl_paimon_table_t *pt = fl_tier_open(t, job);
-    if (!pt) return;
-    if (job->check_resume) {
+    bool ice = fl_tier_is_iceberg(job);
+    fl_paimon_table_t *pt = NULL;
+    fl_iceberg_table_t *ice_t = NULL;
+    if (ice) {
+        ice_t = fl_tier_open_iceberg(t, job);
+        if (!ice_t) return;
+        if (job->check_resume) {
+            fl_tier_resume_iceberg(job, ice_t);
+            if (job->resumed) return;
+        }
+    } else {
+        pt = fl_tier_open(t, job);
+        if (!pt) return;
+    }
+    if (!ice && job->check_resume) {
         int64_t id = 0;
         fl_buf_t props;
         fl_buf_init(&props);
@@ -179,8 +256,11 @@ static void fl_tier_run(fl_tierer_t *t, fl_tier_job_t *job) {
         fl_buf_free(&props);
         if (job->resumed) return;
     }
-    fl_paimon_round_t *round = fl_paimon_round_begin(pt);
-    if (!round) {
+    fl_paimon_round_t *round = NULL;
+    fl_iceberg_round_t *iround = NULL;
+    if (ice) iround = fl_iceberg_round_begin(ice_t);
+    else round = fl_paimon_round_begin(pt);
+    if (!round && !iround) {
         job->err = FL_ERR__INVAL;
         snprintf(job->why, sizeof(job->why), "a round is already open");
         return;
@@ -221,12 +301,16 @@ static void fl_tier_run(fl_tierer_t *t, fl_tier_job_t *job) {
                     int64_t off = lb.base_offset + (int64_t)x;
                     if (off < b->start || off >= b->end) continue;
                     int ct = types[x] == 0 ? FL_PAIMON_APPEND_ONLY : types[x];
-                    err = fl_paimon_round_add(round, b->partition_name, b->bucket, rows[x], ct, off,
-                                              lb.commit_timestamp);
+                    if (ice)
+                        err = fl_iceberg_round_add(iround, b->partition_name, b->bucket, rows[x], ct, off,
+                                                   lb.commit_timestamp);
+                    else
+                        err = fl_paimon_round_add(round, b->partition_name, b->bucket, rows[x], ct, off,
+                                                  lb.commit_timestamp);
                     if (err) {
                         job->err = err;
-                        snprintf(job->why, sizeof(job->why), "row at offset %" PRId64 " refused by the Paimon writer",
-                                 off);
+                        snprintf(job->why, sizeof(job->why), "row at offset %" PRId64 " refused by the %s writer",
+                                 off, ice ? "Iceberg" : "Paimon");
                     }
                     b->rows++;
                 }
@@ -242,7 +326,8 @@ static void fl_tier_run(fl_tierer_t *t, fl_tier_job_t *job) {
     }
     fl_buf_free(&data);
     if (job->err) {
-        fl_paimon_round_abort(round);
+        if (ice) fl_iceberg_round_abort(iround);
+        else fl_paimon_round_abort(round);
         fl_tier_forget(t, job->table_id); /* reopen next time from the lake's state */
         return;
     }
@@ -256,17 +341,22 @@ static void fl_tier_run(fl_tierer_t *t, fl_tier_job_t *job) {
     fl_err_t err = fl_vfs_write_durable(job->offsets_dir, name, off.p, off.len);
     fl_buf_free(&off);
     if (err) {
-        fl_paimon_round_abort(round);
+        if (ice) fl_iceberg_round_abort(iround);
+        else fl_paimon_round_abort(round);
         job->err = err;
         snprintf(job->why, sizeof(job->why), "writing the offsets file %s failed", path);
         return;
     }
     const char *props[] = {"fluss-offsets", path, NULL};
     const char *why = NULL;
-    err = fl_paimon_round_commit(round, FL_PAIMON_TIERING_USER, props, &job->snapshot_id, &why);
+    if (ice)
+        err = fl_iceberg_round_commit(iround, FL_ICEBERG_TIERING_USER, props, &job->snapshot_id, &why);
+    else
+        err = fl_paimon_round_commit(round, FL_PAIMON_TIERING_USER, props, &job->snapshot_id, &why);
     if (err) {
         job->err = err;
-        snprintf(job->why, sizeof(job->why), "Paimon commit failed: %s", why ? why : fl_err2str(err));
+        snprintf(job->why, sizeof(job->why), "%s commit failed: %s", ice ? "Iceberg" : "Paimon",
+                 why ? why : fl_err2str(err));
         fl_tier_forget(t, job->table_id);
     }
     job->elapsed_us = fl_mono_us() - t0;
@@ -353,7 +443,7 @@ void fl_tierer_free(fl_tierer_t *t) {
     while (t->tables) {
         fl_tier_table_t *x = t->tables;
         t->tables = x->next;
-        fl_paimon_table_close(x->pt);
+        fl_tier_table_close(x);
         fl_free(x);
     }
     pthread_mutex_destroy(&t->mu);

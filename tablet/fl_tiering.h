@@ -3,7 +3,7 @@
  * The event loop plans a round per lake-enabled table once per table.datalake.freshness: for
  * every bucket it leads, the committed range [tiered offset, high watermark) pinned as log
  * slices (segment files stay open while the worker reads them). The worker thread decodes the
- * batches, writes the rows into the lake table (Paimon), commits one lake snapshot whose
+ * batches, writes the rows into the lake table (Paimon or Iceberg), commits one lake snapshot whose
  * "fluss-offsets" property names an offsets file, and hands the round back. The loop then
  * records the snapshot and the new offsets in the coordinator (fl_catalog_lake_commit) and
  * releases the slices.
@@ -11,7 +11,8 @@
  * Crash safety: the lake snapshot commit is atomic (rename). The first round of a table after
  * a start asks the lake for its newest tiering snapshot; if it is newer than what the
  * coordinator recorded (a crash after the lake commit and before the record), its offsets are
- * adopted and tiering resumes from them, so no row is tiered twice or skipped.
+ * adopted and tiering resumes from them, so no row is tiered twice or skipped. Iceberg snapshot
+ * ids are random, so there "newer" means "a tiering snapshot other than the recorded one".
  *
  * Threads: jobs are owned by the loop until submitted, by the worker until done, and by the
  * loop again after fl_tierer_take_done(). The worker runs at a lower CPU priority (nice 10) so
@@ -47,10 +48,11 @@ typedef struct fl_tier_job_s {
     const char *db, *table;
     fl_table_desc_t desc;
     fl_tablet_table_info_t info;
-    const char *format;        /* "paimon" */
+    const char *format;        /* "paimon" or "iceberg" */
     const char *warehouse;
     const char *offsets_dir;   /* where offsets files go */
     int64_t known_snapshot;    /* the coordinator's latest lake snapshot (-1 none) */
+    int64_t planned_ms;        /* when the round was planned: it covers the log up to then */
     bool check_resume;         /* first round since start: compare with the lake */
     fl_tier_bucket_t *buckets;
     size_t n;
