@@ -5,6 +5,8 @@
 #   3. unit and black-box wire tests (CTest) in both trees
 #   4. the interop suite (tests/interop, Maven + the real Fluss Java client) against the
 #      sanitizer build, so every real-client scenario also runs under ASan+UBSan
+#   5. the quickstart end to end (tests/flink: Flink 1.20 SQL in-process with the Fluss, Paimon
+#      and Iceberg connectors) against the release build
 # Ends with one line "test.sh: N passed, M failed". Exit status 0 only when nothing failed.
 # Environment: FL_TEST_SKIP_INTEROP=1 skips step 4 (for quick local iterations only).
 set -uo pipefail
@@ -46,16 +48,17 @@ run_ctest() { # $1 = build dir
 run_ctest build
 run_ctest build-asan
 
-if [ "${FL_TEST_SKIP_INTEROP:-0}" != "1" ]; then
-  rm -rf tests/interop/target/surefire-reports
-  (cd tests/interop && mvn -B -q test -Dfl.server.bin="$ROOT/build-asan/server/fl-server" \
+run_maven() { # $1 = Maven project dir, $2 = fl-server binary, $3 = label
+  rm -rf "$1/target/surefire-reports"
+  (cd "$1" && mvn -B -q test -Dfl.server.bin="$2" \
       -Dfl.python="$FL_PYTHON" -Dsurefire.printSummary=true) 2>&1 | grep -vE "^\[INFO\] *$" | tail -200
-  mvn_rc=${PIPESTATUS[0]}
+  local mvn_rc=${PIPESTATUS[0]}
   # count from the JUnit XML reports
-  counts=$(python3 - <<'PY'
-import glob, xml.etree.ElementTree as ET
+  local counts ip if_
+  counts=$(python3 - "$1" <<'PY'
+import glob, sys, xml.etree.ElementTree as ET
 t = f = s = 0
-for p in glob.glob('tests/interop/target/surefire-reports/TEST-*.xml'):
+for p in glob.glob(sys.argv[1] + '/target/surefire-reports/TEST-*.xml'):
     r = ET.parse(p).getroot()
     t += int(r.get('tests', 0)); s += int(r.get('skipped', 0))
     f += int(r.get('failures', 0)) + int(r.get('errors', 0))
@@ -63,13 +66,18 @@ print(t - f - s, f)
 PY
 )
   ip=${counts% *}; if_=${counts#* }
-  echo "interop: ${ip} passed, ${if_} failed"
+  echo "$3: ${ip} passed, ${if_} failed"
   passed=$((passed + ip))
   failed=$((failed + if_))
   if [ "$mvn_rc" -ne 0 ] || [ "$if_" -ne 0 ] || [ "$ip" -eq 0 ]; then
     status=1
     [ "$if_" -eq 0 ] && failed=$((failed + 1))
   fi
+}
+
+if [ "${FL_TEST_SKIP_INTEROP:-0}" != "1" ]; then
+  run_maven tests/interop "$ROOT/build-asan/server/fl-server" interop
+  run_maven tests/flink "$ROOT/build/server/fl-server" flink
 fi
 
 echo "test.sh: ${passed} passed, ${failed} failed"
