@@ -12,6 +12,8 @@ PACKAGES=(
   liblz4-dev libyaml-dev libjansson-dev libcmocka-dev libsnappy-dev zlib1g-dev
   # the interop suite: real Fluss Java client from Maven Central
   openjdk-17-jdk-headless maven
+  # benchmarks (bench/run.sh kv): RocksDB's own db_bench, the limit the KV figures are set against
+  rocksdb-tools
   # scripts
   python3 procps
 )
