@@ -76,8 +76,28 @@ static void fl_kvp_unlink(fl_kvpending_t *p, fl_kventry_t *e) {
     if (*pp) *pp = e->hnext;
 }
 
+/* Double the hash buckets once the table holds twice as many entries as buckets (staged values
+ * wait for the group commit, so a burst of large batches can stage many). */
+static void fl_kvp_grow(fl_kvpending_t *p) {
+    size_t nb = p->nbuckets * 2;
+    fl_kventry_t **b = fl_calloc(nb, sizeof(void *));
+    for (size_t i = 0; i < p->nbuckets; i++) {
+        fl_kventry_t *e = p->buckets[i], *next;
+        for (; e; e = next) {
+            next = e->hnext;
+            size_t j = fl_kvhash(e->data, e->klen) & (nb - 1);
+            e->hnext = b[j];
+            b[j] = e;
+        }
+    }
+    fl_free(p->buckets);
+    p->buckets = b;
+    p->nbuckets = nb;
+}
+
 static void fl_kvp_put(fl_kvpending_t *p, const uint8_t *k, size_t klen, const uint8_t *v,
                        size_t vlen, bool is_delete, int64_t offset) {
+    if (p->n >= p->nbuckets * 2) fl_kvp_grow(p);
     fl_kventry_t *old = fl_kvp_get(p, k, klen);
     if (old) fl_kvp_unlink(p, old); /* stays in the FIFO for the commit, but is shadowed */
     fl_kventry_t *e = fl_malloc(sizeof(*e) + klen + vlen);
@@ -653,6 +673,25 @@ void fl_replica_put_kv(fl_replica_t *r, fl_arena_t *a, const uint8_t *batch, siz
     typedef struct { fl_view_t key; fl_buf_t *val; bool del; size_t change; } fl_stage_t;
     fl_stage_t *st = fl_arena_alloc(a, ((size_t)kb.record_count + 1) * sizeof(*st));
     size_t nst = 0;
+    /* the latest staged entry per key: open addressing, slots hold st index + 1 (0 = empty),
+     * at most half full, so a batch of n records costs O(n) key compares, not O(n^2) */
+    size_t smask = 15;
+    while (smask + 1 < ((size_t)kb.record_count + 1) * 2) smask = smask * 2 + 1;
+    uint32_t *slots = fl_arena_calloc(a, (smask + 1) * sizeof(uint32_t));
+#define FL_STAGE_SLOT(k, kl)                                                                       \
+    ({                                                                                             \
+        size_t i_ = (size_t)fl_kvhash((k), (kl)) & smask;                                          \
+        while (slots[i_] && !(st[slots[i_] - 1].key.len == (kl) &&                                 \
+                              !memcmp(st[slots[i_] - 1].key.p, (k), (kl))))                        \
+            i_ = (i_ + 1) & smask;                                                                 \
+        &slots[i_];                                                                                \
+    })
+#define FL_STAGE_PUSH(...)                                                                         \
+    do {                                                                                           \
+        st[nst] = (fl_stage_t){__VA_ARGS__};                                                       \
+        *FL_STAGE_SLOT(st[nst].key.p, st[nst].key.len) = (uint32_t)(nst + 1);                      \
+        nst++;                                                                                     \
+    } while (0)
     fl_buf_t cur;
     fl_buf_init(&cur);
     fl_kvbatch_iter_t it;
@@ -663,12 +702,14 @@ void fl_replica_put_kv(fl_replica_t *r, fl_arena_t *a, const uint8_t *batch, siz
         const uint8_t *oldv = NULL;
         size_t oldlen = 0;
         bool have_old = false;
-        for (size_t s = nst; s-- > 0;) {
-            if (st[s].key.len == rec.key.len && !memcmp(st[s].key.p, rec.key.p, rec.key.len)) {
-                have_old = !st[s].del;
+        {
+            uint32_t hit = *FL_STAGE_SLOT(rec.key.p, rec.key.len);
+            if (hit) {
+                const fl_stage_t *sp = &st[hit - 1];
+                have_old = !sp->del;
                 if (have_old) {
-                    oldv = st[s].val->p;
-                    oldlen = st[s].val->len;
+                    oldv = sp->val->p;
+                    oldlen = sp->val->len;
                 }
                 goto found_old;
             }
@@ -730,12 +771,12 @@ void fl_replica_put_kv(fl_replica_t *r, fl_arena_t *a, const uint8_t *batch, siz
                     fl_arena_cleanup_add(a, (fl_arena_cleanup_cb *)fl_buf_free, nv);
                     if (!ti->changelog_wal) ch[nch++] = (fl_change_t){FL_CHANGE_UPDATE_BEFORE, old_row};
                     ch[nch++] = (fl_change_t){FL_CHANGE_UPDATE_AFTER, nr};
-                    st[nst++] = (fl_stage_t){rec.key, nv, false, nch - 1};
+                    FL_STAGE_PUSH(rec.key, nv, false, nch - 1);
                     continue;
                 }
             }
             ch[nch++] = (fl_change_t){FL_CHANGE_DELETE, old_row};
-            st[nst++] = (fl_stage_t){rec.key, NULL, true, nch - 1};
+            FL_STAGE_PUSH(rec.key, NULL, true, nch - 1);
             continue;
         }
         fl_datum_t *new_row = NULL;
@@ -797,7 +838,7 @@ void fl_replica_put_kv(fl_replica_t *r, fl_arena_t *a, const uint8_t *batch, siz
         } else {
             ch[nch++] = (fl_change_t){ti->changelog_wal ? FL_CHANGE_UPDATE_AFTER : FL_CHANGE_INSERT, new_row};
         }
-        st[nst++] = (fl_stage_t){rec.key, nv, false, nch - 1};
+        FL_STAGE_PUSH(rec.key, nv, false, nch - 1);
     }
     if (it.rd.err) {
         res->err = FL_ERR_CORRUPT_RECORD_EXCEPTION;
@@ -860,4 +901,6 @@ void fl_replica_put_kv(fl_replica_t *r, fl_arena_t *a, const uint8_t *batch, siz
 out:
     fl_buf_free(&cur);
     FL_UNUSED(fl_kvp_truncate);
+#undef FL_STAGE_SLOT
+#undef FL_STAGE_PUSH
 }
