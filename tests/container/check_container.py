@@ -521,7 +521,7 @@ def check_dockerfile(src, bins):
         for line in m.group(1).splitlines():
             line = line.split("#")[0]
             wanted += line.split()
-    not_for_image = {"openjdk-17-jdk-headless", "maven", "python3", "procps"}
+    not_for_image = {"openjdk-17-jdk-headless", "maven", "python3", "procps", "rocksdb-tools"}
     missing = [p for p in wanted if p not in not_for_image and p not in bpk]
     check(bool(wanted) and not missing, "build stage installs install-deps.sh's build and "
           "library packages (missing: %s)" % missing)
