@@ -355,13 +355,13 @@ w(f"Target, lag within freshness plus one round: p99 **{'met' if p99 <= target e
   f"({p99:.0f} ms), max **{'met' if mx <= target else 'not met'}** ({mx:.0f} ms). Check: lake "
   f"offsets sum to the appended {int(f('lag_appended_rows')):,} rows: "
   f"**{'ok' if r['lag_ok'] == '1' else 'FAILED'}**.\n")
-w("How to read the lag. A round starts once the previous one ended at least the freshness ago "
-  "(the server looks every 100 ms) and tiers up to the high watermark at its start. A batch "
-  "acknowledged just after a round took its snapshot of the high watermark waits for the rest "
-  "of that round, the freshness, and all of the next round; one acknowledged just before a "
-  "round starts waits about one round. So lags spread between about one round and freshness "
-  "plus two rounds, plus up to 100 ms of scheduling and 100 ms of polling; the p50 is near "
-  "half the freshness plus one and a half rounds.")
+w("How to read the lag. A round is due a freshness interval after the previous round was "
+  "planned (or at once when that round took longer), the server looks every 100 ms, and a "
+  "round tiers up to the high watermark when it is planned. A batch acknowledged just after a "
+  "round was planned waits the freshness and then that next round; one acknowledged just "
+  "before waits about one round. So lags spread between about one round and freshness plus "
+  "one round, plus up to 100 ms of scheduling and 100 ms of polling, which is what the p99 "
+  "and max above exceed the target by; the p50 is near half the freshness.")
 open(path, "w").write("\n".join(out) + "\n")
 PY
   grep -q "bench:tier:start" "$DOC" ||
