@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Starts or stops the local cluster: coordinator and tablet server in one process
 # ("fl-server local"), client port 9123, data under ./data (metadata, logs, KV, lake warehouse).
+# Lake-enabled tables are tiered into Paimon under ./data/lake/paimon, as in Fluss's quickstart;
+# FL_LAKE_FORMAT=iceberg tiers into Iceberg under ./data/lake/iceberg instead.
 # Usage: scripts/local-cluster.sh start|stop|status
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,7 +19,7 @@ case "${1:-start}" in
     if running; then echo "fl-server already running (pid $(cat "$PIDFILE"))"; exit 0; fi
     mkdir -p "$DATA"
     nohup "$BIN" local --config "$ROOT/conf/server.yaml" -Ddata.dir="$DATA" \
-      >>"$LOG" 2>&1 < /dev/null &
+      -Ddatalake.format="${FL_LAKE_FORMAT:-paimon}" >>"$LOG" 2>&1 < /dev/null &
     echo $! >"$PIDFILE"
     for _ in $(seq 1 100); do
       if (exec 3<>/dev/tcp/127.0.0.1/9123) 2>/dev/null; then
