@@ -1,11 +1,13 @@
-/* bench_tier.c: lake tiering of a log table by the real fl-server (datalake.format=paimon):
- * the tiering thread's throughput (rows/s, MB/s of Parquet written, per CPU second) and the lake
- * lag under a steady append stream, beside the disk write limit measured in the same run.
+/* bench_tier.c: lake tiering of a log table by the real fl-server (datalake.format=paimon or
+ * iceberg): the tiering thread's throughput (rows/s, MB/s of Parquet written, per CPU second) and
+ * the lake lag under a steady append stream, beside the disk write limit measured in the same run.
  *
- *   bench_tier <fl-server binary> <work dir> [rows] [lag rows/s] [lag seconds]
+ *   bench_tier <fl-server binary> <work dir> [rows] [lag rows/s] [lag seconds] [paimon|iceberg]
  *
- * Defaults: 5000000 rows, 20000 rows/s for 60 s. work dir must be on the file system under test;
- * the disk probe and each phase's fresh data.dir live below it (deleted at the end).
+ * Defaults: 5000000 rows, 20000 rows/s for 60 s, paimon. lag seconds 0 skips the lag phase.
+ * With iceberg every output key gets the prefix "iceberg_" (paimon's keys are unprefixed), so
+ * the outputs of both formats read as one key set. work dir must be on the file system under
+ * test; the disk probe and each phase's fresh data.dir live below it (deleted at the end).
  * Table, both phases: fluss.<name> (id BIGINT NOT NULL, name STRING, amount DOUBLE, ts BIGINT),
  * INDEXED log format, 3 buckets, table.datalake.enabled=true; batches of 1000 distinct rows
  * (ids ascending, 2^17 distinct names, pseudo-random amounts), one connection per bucket.
@@ -15,7 +17,9 @@
  * every 100 ms until the lake offsets reach the log end. The tiering thread's own figures come
  * from the server's "lake snapshot N: R rows from B bucket(s), X log bytes, in T ms" lines
  * (sum of R and T), its CPU time from /proc/<pid>/task/<tid>/stat (the one thread with nice 10:
- * tablet/fl_tiering.c lowers its priority), the Parquet bytes from a walk of the Paimon table.
+ * tablet/fl_tiering.c lowers its priority), the Parquet bytes from a walk of the lake table
+ * (the .parquet files below <data>/lake/paimon/fluss.db/<table>/ for Paimon, below
+ * <data>/lake/iceberg/fluss/<table>/data/ for Iceberg).
  *
  * Phase "lag" (freshness 5s, a fresh server): one 1000-row batch every 1000/rate s, round robin
  * over the buckets, for `lag seconds`; GetLakeSnapshot every 100 ms. A batch's lag runs from its
@@ -33,6 +37,10 @@
 #define BT_POLL_S 0.1
 
 static const char *g_bin, *g_work;
+static const char *g_format = "paimon", *g_pfx = ""; /* g_pfx: "iceberg_" for iceberg */
+
+/* One "key value" line; the key gets g_pfx. */
+#define BT_OUT(fmt, ...) printf("%s" fmt, g_pfx, __VA_ARGS__)
 
 /* ---- limit: sequential write + fdatasync (as bench_log's disk_seq) ---------------------------- */
 
@@ -437,7 +445,9 @@ static void start_server(fb_server_t *srv, const char *phase) {
     snprintf(srv->log_path, sizeof(srv->log_path), "%s/%s-server.log", g_work, phase);
     fb_rmtree(srv->data_dir);
     unlink(srv->log_path);
-    const char *extra[] = {"-Ddatalake.format=paimon", NULL};
+    char fmt_opt[64];
+    snprintf(fmt_opt, sizeof(fmt_opt), "-Ddatalake.format=%s", g_format);
+    const char *extra[] = {fmt_opt, NULL};
     fb_server_start(srv, extra);
 }
 
@@ -452,7 +462,8 @@ static double pct(const double *v, size_t n, double p) {
 }
 
 int main(int argc, char **argv) {
-    if (argc < 3) fb_die("usage: %s <fl-server> <work dir> [rows] [lag rows/s] [lag seconds]", argv[0]);
+    if (argc < 3)
+        fb_die("usage: %s <fl-server> <work dir> [rows] [lag rows/s] [lag seconds] [paimon|iceberg]", argv[0]);
     fb_malloc_keep();
     signal(SIGPIPE, SIG_IGN);
     g_bin = argv[1];
@@ -460,13 +471,20 @@ int main(int argc, char **argv) {
     int64_t rows = argc > 3 ? atoll(argv[3]) : 5000000;
     double lag_rate = argc > 4 ? atof(argv[4]) : 20000;
     double lag_secs = argc > 5 ? atof(argv[5]) : 60;
+    if (argc > 6) g_format = argv[6];
+    if (!strcmp(g_format, "iceberg"))
+        g_pfx = "iceberg_";
+    else if (strcmp(g_format, "paimon"))
+        fb_die("format must be paimon or iceberg, not %s", g_format);
     mkdir(g_work, 0755);
     int bad = 0;
 
     /* limit: the second of two passes (the first backs the guest's memory, see bench_log.c) */
     disk_seq_once(256u << 20);
-    printf("disk_seq_mb_per_s %.1f\n", disk_seq_once(256u << 20));
-    printf("buckets %d\nbatch_rows %d\ndepth %d\n", BT_BUCKETS, BT_BATCH_ROWS, BT_DEPTH);
+    BT_OUT("disk_seq_mb_per_s %.1f\n", disk_seq_once(256u << 20));
+    BT_OUT("buckets %d\n", BT_BUCKETS);
+    BT_OUT("batch_rows %d\n", BT_BATCH_ROWS);
+    BT_OUT("depth %d\n", BT_DEPTH);
 
     /* ---- throughput ---- */
     fb_server_t srv;
@@ -485,36 +503,39 @@ int main(int argc, char **argv) {
     }
     bt_rounds_t rs = parse_rounds(srv.log_path, r.table);
     char tdir[900];
-    snprintf(tdir, sizeof(tdir), "%s/lake/paimon/fluss.db/%s", srv.data_dir, r.table);
+    if (*g_pfx)
+        snprintf(tdir, sizeof(tdir), "%s/lake/iceberg/fluss/%s/data", srv.data_dir, r.table);
+    else
+        snprintf(tdir, sizeof(tdir), "%s/lake/paimon/fluss.db/%s", srv.data_dir, r.table);
     g_pq_bytes = g_pq_files = 0;
     nftw(tdir, pq_cb, 16, FTW_PHYS);
     double tsec = rs.ms_sum / 1e3, tcpu = tier1 - tier0;
-    printf("tput_rows %" PRId64 "\n", appended);
-    printf("tput_freshness_s 1\n");
-    printf("tput_append_secs %.3f\n", r.t_last_ack - r.t0);
-    printf("tput_append_rows_per_s %.0f\n", (double)appended / (r.t_last_ack - r.t0));
-    printf("tput_log_mb %.1f\n", (double)r.bytes / 1e6);
-    printf("tput_catchup_secs %.3f\n", r.t_lake_done ? r.t_lake_done - r.t_last_ack : -1.0);
-    printf("tput_total_secs %.3f\n", r.t_lake_done ? r.t_lake_done - r.t0 : -1.0);
-    printf("tput_rounds %d\n", rs.n);
-    printf("tput_round_rows %" PRIu64 "\n", rs.rows);
-    printf("tput_round_log_mb %.1f\n", (double)rs.log_bytes / 1e6);
-    printf("tput_round_secs %.3f\n", tsec);
-    printf("tput_round_max_ms %.0f\n", rs.ms_max);
-    printf("tput_tier_rows_per_s %.0f\n", tsec > 0 ? (double)rs.rows / tsec : 0);
-    printf("tput_tier_cpu_s %.2f\n", tcpu);
-    printf("tput_server_cpu_s %.2f\n", proc1 - proc0);
-    printf("tput_tier_rows_per_cpu_s %.0f\n", tcpu > 0 ? (double)rs.rows / tcpu : 0);
-    printf("tput_parquet_files %" PRIu64 "\n", g_pq_files);
-    printf("tput_parquet_mb %.2f\n", (double)g_pq_bytes / 1e6);
-    printf("tput_parquet_mb_per_s %.2f\n", tsec > 0 ? (double)g_pq_bytes / 1e6 / tsec : 0);
-    printf("tput_parquet_mb_per_cpu_s %.2f\n", tcpu > 0 ? (double)g_pq_bytes / 1e6 / tcpu : 0);
-    printf("tput_log_mb_per_s %.1f\n", tsec > 0 ? (double)rs.log_bytes / 1e6 / tsec : 0);
-    printf("tput_lake_rows %" PRId64 "\n", lake_rows);
-    printf("tput_hwm_kb %ld\n", fb_proc_kb(srv.pid, "VmHWM:"));
+    BT_OUT("tput_rows %" PRId64 "\n", appended);
+    BT_OUT("tput_freshness_s %d\n", 1);
+    BT_OUT("tput_append_secs %.3f\n", r.t_last_ack - r.t0);
+    BT_OUT("tput_append_rows_per_s %.0f\n", (double)appended / (r.t_last_ack - r.t0));
+    BT_OUT("tput_log_mb %.1f\n", (double)r.bytes / 1e6);
+    BT_OUT("tput_catchup_secs %.3f\n", r.t_lake_done ? r.t_lake_done - r.t_last_ack : -1.0);
+    BT_OUT("tput_total_secs %.3f\n", r.t_lake_done ? r.t_lake_done - r.t0 : -1.0);
+    BT_OUT("tput_rounds %d\n", rs.n);
+    BT_OUT("tput_round_rows %" PRIu64 "\n", rs.rows);
+    BT_OUT("tput_round_log_mb %.1f\n", (double)rs.log_bytes / 1e6);
+    BT_OUT("tput_round_secs %.3f\n", tsec);
+    BT_OUT("tput_round_max_ms %.0f\n", rs.ms_max);
+    BT_OUT("tput_tier_rows_per_s %.0f\n", tsec > 0 ? (double)rs.rows / tsec : 0);
+    BT_OUT("tput_tier_cpu_s %.2f\n", tcpu);
+    BT_OUT("tput_server_cpu_s %.2f\n", proc1 - proc0);
+    BT_OUT("tput_tier_rows_per_cpu_s %.0f\n", tcpu > 0 ? (double)rs.rows / tcpu : 0);
+    BT_OUT("tput_parquet_files %" PRIu64 "\n", g_pq_files);
+    BT_OUT("tput_parquet_mb %.2f\n", (double)g_pq_bytes / 1e6);
+    BT_OUT("tput_parquet_mb_per_s %.2f\n", tsec > 0 ? (double)g_pq_bytes / 1e6 / tsec : 0);
+    BT_OUT("tput_parquet_mb_per_cpu_s %.2f\n", tcpu > 0 ? (double)g_pq_bytes / 1e6 / tcpu : 0);
+    BT_OUT("tput_log_mb_per_s %.1f\n", tsec > 0 ? (double)rs.log_bytes / 1e6 / tsec : 0);
+    BT_OUT("tput_lake_rows %" PRId64 "\n", lake_rows);
+    BT_OUT("tput_hwm_kb %ld\n", fb_proc_kb(srv.pid, "VmHWM:"));
     bool ok = r.t_lake_done && lake_rows == appended && log_end == appended &&
               rs.rows == (uint64_t)appended && g_pq_files > 0;
-    printf("tput_ok %d\n", ok);
+    BT_OUT("tput_ok %d\n", ok);
     if (!ok) {
         fprintf(stderr, "tput check failed: appended %" PRId64 ", log end %" PRId64 ", lake %" PRId64
                         ", rounds' rows %" PRIu64 ", %" PRIu64 " parquet files; see %s\n",
@@ -524,6 +545,7 @@ int main(int argc, char **argv) {
     fb_server_stop(&srv, SIGTERM);
     if (!bad) fb_rmtree(srv.data_dir);
     fl_free(r.chunks);
+    if (lag_secs <= 0) return bad;
 
     /* ---- lag under a steady stream ---- */
     start_server(&srv, "lag");
@@ -542,26 +564,28 @@ int main(int argc, char **argv) {
         if (l.chunks[i].t_lake > 0) lags[nl++] = (l.chunks[i].t_lake - l.chunks[i].t_ack) * 1e3;
     qsort(lags, nl, sizeof(double), cmp_dbl);
     bt_rounds_t lr = parse_rounds(srv.log_path, l.table);
-    printf("lag_rate_rows_per_s %.0f\n", lag_rate);
-    printf("lag_achieved_rows_per_s %.0f\n", (double)appended / (l.t_last_ack - l.t0));
-    printf("lag_secs %.0f\n", lag_secs);
-    printf("lag_freshness_s 5\n");
-    printf("lag_batches %" PRId64 "\n", l.n_chunks);
-    printf("lag_measured %zu\n", nl);
+    BT_OUT("lag_rate_rows_per_s %.0f\n", lag_rate);
+    BT_OUT("lag_achieved_rows_per_s %.0f\n", (double)appended / (l.t_last_ack - l.t0));
+    BT_OUT("lag_secs %.0f\n", lag_secs);
+    BT_OUT("lag_freshness_s %d\n", 5);
+    BT_OUT("lag_batches %" PRId64 "\n", l.n_chunks);
+    BT_OUT("lag_measured %zu\n", nl);
     if (nl) {
-        printf("lag_p50_ms %.0f\nlag_p90_ms %.0f\nlag_p99_ms %.0f\nlag_max_ms %.0f\n", pct(lags, nl, 0.5),
-               pct(lags, nl, 0.9), pct(lags, nl, 0.99), lags[nl - 1]);
+        BT_OUT("lag_p50_ms %.0f\n", pct(lags, nl, 0.5));
+        BT_OUT("lag_p90_ms %.0f\n", pct(lags, nl, 0.9));
+        BT_OUT("lag_p99_ms %.0f\n", pct(lags, nl, 0.99));
+        BT_OUT("lag_max_ms %.0f\n", lags[nl - 1]);
         double sum = 0;
         for (size_t i = 0; i < nl; i++) sum += lags[i];
-        printf("lag_mean_ms %.0f\n", sum / (double)nl);
+        BT_OUT("lag_mean_ms %.0f\n", sum / (double)nl);
     }
-    printf("lag_rounds %d\n", lr.n);
-    printf("lag_round_mean_ms %.0f\n", lr.n ? lr.ms_sum / lr.n : 0);
-    printf("lag_round_max_ms %.0f\n", lr.ms_max);
-    printf("lag_lake_rows %" PRId64 "\n", lake_rows);
-    printf("lag_appended_rows %" PRId64 "\n", appended);
+    BT_OUT("lag_rounds %d\n", lr.n);
+    BT_OUT("lag_round_mean_ms %.0f\n", lr.n ? lr.ms_sum / lr.n : 0);
+    BT_OUT("lag_round_max_ms %.0f\n", lr.ms_max);
+    BT_OUT("lag_lake_rows %" PRId64 "\n", lake_rows);
+    BT_OUT("lag_appended_rows %" PRId64 "\n", appended);
     ok = lake_rows == appended && nl == (size_t)l.n_chunks && lr.rows == (uint64_t)appended;
-    printf("lag_ok %d\n", ok);
+    BT_OUT("lag_ok %d\n", ok);
     if (!ok) {
         fprintf(stderr, "lag check failed: appended %" PRId64 ", lake %" PRId64 ", rounds' rows %" PRIu64
                         ", %zu of %" PRId64 " batches seen in the lake; see %s\n",

@@ -269,11 +269,12 @@ PY
 }
 # ---- end of kv ---------------------------------------------------------------------------------
 
-# ---- tier: lake tiering to Paimon (bench/bench_tier.c) -----------------------------------------
-# One run (about 2 minutes): a throughput phase (FL_BENCH_TIER_ROWS rows, default 5000000,
+# ---- tier: lake tiering to Paimon and Iceberg (bench/bench_tier.c) -----------------------------
+# One run (about 3 minutes): a throughput phase (FL_BENCH_TIER_ROWS rows, default 5000000,
 # appended as fast as acknowledged, freshness 1s) and a lag phase (FL_BENCH_TIER_RATE rows/s,
 # default 20000, for FL_BENCH_TIER_SECS s, default 60, freshness 5s), each on a fresh fl-server
-# with -Ddatalake.format=paimon.
+# with -Ddatalake.format=paimon; then the throughput phase again with -Ddatalake.format=iceberg
+# (keys prefixed iceberg_, no lag phase).
 bench_tier_section() {
   local o tmp fs load0 load1
   mkdir -p "$WORK/tier"
@@ -281,6 +282,8 @@ bench_tier_section() {
   o=$(mktemp)
   "$B/bench/bench_tier" "$B/server/fl-server" "$WORK/tier" "${FL_BENCH_TIER_ROWS:-5000000}" \
     "${FL_BENCH_TIER_RATE:-20000}" "${FL_BENCH_TIER_SECS:-60}" >"$o"
+  "$B/bench/bench_tier" "$B/server/fl-server" "$WORK/tier" "${FL_BENCH_TIER_ROWS:-5000000}" 0 0 \
+    iceberg >>"$o"
   load1=$(cut -d' ' -f1-3 /proc/loadavg)
   fs=$(df -PT "$WORK/tier" | awk 'NR==2{print $2 " on " $1}')
   tmp=$(mktemp)
@@ -292,7 +295,7 @@ r = {k: x.strip() for k, x in (l.split(None, 1) for l in open(res) if l.strip())
 f = lambda k: float(r[k])
 out = []
 w = out.append
-w("### Lake tiering to Paimon (bench/bench_tier.c)\n")
+w("### Lake tiering to Paimon and Iceberg (bench/bench_tier.c)\n")
 w(f"Run {day} at {rev} on {machine} (load average {load0} before the run, {load1} after); data "
   f"on {fs}. One run. fl-server with `-Ddatalake.format=paimon` (Paimon warehouse under "
   f"data.dir, Parquet with ZSTD), a fresh data.dir per phase. Table (id BIGINT NOT NULL, name "
@@ -303,7 +306,10 @@ w(f"Run {day} at {rev} on {machine} (load average {load0} before the run, {load1
   f"T ms` lines; its CPU time is utime+stime of that thread (/proc/<pid>/task/<tid>/stat, the "
   f"thread at nice 10, which on a busy machine also makes its rounds wait for a core: compare "
   f"the rounds' wall time with the CPU time); Parquet bytes are the .parquet files under the "
-  f"Paimon table after the run.\n")
+  f"Paimon table after the run. The throughput phase then ran again on a fresh fl-server with "
+  f"`-Ddatalake.format=iceberg` (Iceberg warehouse under data.dir, format-version 2; Parquet "
+  f"bytes are the .parquet files under the table's data/, metadata/ not counted); its rows "
+  f"follow Paimon's, with the same disk limit.\n")
 tsec = f('tput_round_secs')
 w(f"Throughput: {int(f('tput_rows')):,} rows ({f('tput_log_mb'):.0f} MB of log batches) appended as "
   f"fast as acknowledged ({r['depth']} requests in flight per connection) with "
@@ -332,6 +338,29 @@ w(f"| fl-server CPU time during the phase (all threads) | {f('tput_server_cpu_s'
   f"RSS {f('tput_hwm_kb') / 1024:.0f} MiB | | |")
 w(f"| check: lake snapshot offsets sum to the appended row count | {int(f('tput_lake_rows')):,} of "
   f"{int(f('tput_rows')):,}: **{'ok' if r['tput_ok'] == '1' else 'FAILED'}** | | |")
+if 'iceberg_tput_ok' in r:
+    g = lambda k: f('iceberg_' + k)
+    isec, icpu, imb = g('tput_round_secs'), g('tput_tier_cpu_s'), g('tput_parquet_mb')
+    w(f"| **Iceberg**: tiering rounds ({r['iceberg_tput_rounds']} rounds, longest "
+      f"{g('tput_round_max_ms'):.0f} ms) | {isec:.2f} s for {int(g('tput_round_rows')):,} rows = "
+      f"{g('tput_tier_rows_per_s') / 1e3:.0f} k rows/s, {g('tput_log_mb_per_s'):.0f} MB/s of log read "
+      f"| Paimon above | {g('tput_tier_rows_per_s') / max(f('tput_tier_rows_per_s'), 1e-9):.2f} |")
+    w(f"| Iceberg: tiering thread CPU time | {icpu:.2f} s = "
+      f"**{g('tput_tier_rows_per_cpu_s') / 1e3:.0f} k rows/s per core** | one core | "
+      f"{icpu / max(isec, 1e-9):.2f} of the rounds' wall time on CPU |")
+    w(f"| Iceberg: Parquet written ({r['iceberg_tput_parquet_files']} files, {imb:.1f} MB; "
+      f"{g('tput_log_mb') / max(imb, 1e-9):.1f}x smaller than the log) | "
+      f"{g('tput_parquet_mb_per_s'):.1f} MB/s over the rounds' wall time, "
+      f"{g('tput_parquet_mb_per_cpu_s'):.1f} MB/s per core | disk: sequential write + fdatasync "
+      f"{f('disk_seq_mb_per_s'):.0f} MB/s | {g('tput_parquet_mb_per_s') / f('disk_seq_mb_per_s'):.3f} |")
+    w(f"| Iceberg: append while tiering ran; catch-up | {g('tput_append_rows_per_s') / 1e6:.2f} M "
+      f"rows/s in {g('tput_append_secs'):.1f} s; lake at the log end {g('tput_catchup_secs'):.1f} s "
+      f"after the last acknowledgement | | |")
+    w(f"| Iceberg: fl-server CPU time during the phase (all threads) | {g('tput_server_cpu_s'):.1f} s; "
+      f"peak RSS {g('tput_hwm_kb') / 1024:.0f} MiB | | |")
+    w(f"| Iceberg check: lake snapshot offsets sum to the appended row count | "
+      f"{int(g('tput_lake_rows')):,} of {int(g('tput_rows')):,}: "
+      f"**{'ok' if r['iceberg_tput_ok'] == '1' else 'FAILED'}** | | |")
 w("")
 fr = f('lag_freshness_s') * 1e3
 rm = f('lag_round_mean_ms')
