@@ -489,7 +489,7 @@ class LakeIcebergTest {
                     }
                 });
                 writer.start();
-                for (int k = 0; k < 12; k++) {
+                for (int k = 0; k < 20; k++) {
                     Thread.sleep(300 + rnd.nextInt(500));
                     srv.kill9();
                     srv.start();
@@ -540,7 +540,7 @@ class LakeIcebergTest {
                 for (Snapshot x : it.snapshots()) snaps++;
                 String log = srv.log();
                 int adopted = log.split("adopting its offsets", -1).length - 1;
-                System.out.println("iceberg lake after 12 crashes: " + snaps + " snapshots, " + adopted
+                System.out.println("iceberg lake after 20 crashes: " + snaps + " snapshots, " + adopted
                         + " adopted after a restart (in the last run's log), " + snap);
                 assertTrue(snaps >= 4, "lake snapshots committed while crashing: " + snaps);
             }
