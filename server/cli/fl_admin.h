@@ -111,6 +111,24 @@ void fl_grid_print(const fl_grid_t *g, const char *indent, const char *empty);
         fl_grid_row((g), row_);                                                                 \
     } while (0)
 
+/* ---- bucket leaders (fl_admin_log.c; used by the log and the kv commands) ------------------ */
+
+/* Open connections to leaders, by "host:port". */
+typedef struct fl_pool_s {
+    fl_client_t **cl;
+    size_t n, cap;
+} fl_pool_t;
+
+/* The connection to addr, opened on first use (or reopened after a local error); *err says
+ * whether it is usable. */
+fl_client_t *fl_pool_get(fl_ctx_t *ctx, fl_pool_t *pool, const char *addr, fl_err_t *err);
+void fl_pool_close(fl_pool_t *pool);
+/* Reports a failed call on a leader connection: exit 1 for a server error, 3 otherwise. */
+int fl_report_cl(const fl_client_t *cl, fl_err_t err);
+/* Reports a per-bucket error of a response (exit 1). */
+int fl_bucket_error(const char *path, const char *pname, int32_t bucket, int32_t code,
+                    const char *msg);
+
 /* ---- log commands (fl_admin_log.c) -------------------------------------------------------- */
 
 extern const fl_optdef_t fl_opts_table_produce[];

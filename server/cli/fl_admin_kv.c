@@ -74,60 +74,6 @@ typedef struct fl_kroute_s {
     const char **leader;              /* per bucket, NULL = no leader */
 } fl_kroute_t;
 
-typedef struct fl_kpool_s {
-    fl_client_t **cl;
-    size_t n, cap;
-} fl_kpool_t;
-
-static fl_client_t *fl_kpool_get(fl_ctx_t *ctx, fl_kpool_t *pool, const char *addr, fl_err_t *err) {
-    for (size_t i = 0; i < pool->n; i++)
-        if (!strcmp(pool->cl[i]->addr, addr)) {
-            *err = FL_ERR_NONE;
-            if (pool->cl[i]->fd < 0) {
-                fl_client_close(pool->cl[i]);
-                *err = fl_client_open(pool->cl[i], addr, ctx->timeout_ms);
-            }
-            return pool->cl[i];
-        }
-    if (pool->n == pool->cap) {
-        pool->cap = pool->cap ? pool->cap * 2 : 4;
-        pool->cl = fl_realloc(pool->cl, pool->cap * sizeof(*pool->cl));
-    }
-    fl_client_t *cl = fl_calloc(1, sizeof(*cl));
-    cl->fd = -1;
-    pool->cl[pool->n++] = cl;
-    *err = fl_client_open(cl, addr, ctx->timeout_ms);
-    return cl;
-}
-
-static void fl_kpool_close(fl_kpool_t *pool) {
-    for (size_t i = 0; i < pool->n; i++) {
-        fl_client_close(pool->cl[i]);
-        fl_free(pool->cl[i]);
-    }
-    fl_free(pool->cl);
-    memset(pool, 0, sizeof(*pool));
-}
-
-static int fl_kreport_cl(const fl_client_t *cl, fl_err_t err) {
-    const char *msg = fl_client_errmsg(cl);
-    if (fl_err_is_wire(err)) {
-        fprintf(stderr, "error: %s (%d): %s\n", fl_err2name(err), (int)err, msg[0] ? msg : fl_err2str(err));
-        return FL_EXIT_SERVER;
-    }
-    fprintf(stderr, "error: %s\n", msg[0] ? msg : fl_err2str(err));
-    return FL_EXIT_CONNECT;
-}
-
-static int fl_kbucket_error(const fl_ktable_t *t, const char *pname, int32_t bucket, int32_t code,
-                            const char *msg) {
-    fl_err_t err = (fl_err_t)code;
-    fprintf(stderr, "error: %s (%d): %s (table %s%s%s, bucket %d)\n", fl_err2name(err), code,
-            msg && msg[0] ? msg : fl_err2str(err), t->path, pname ? ", partition " : "",
-            pname ? pname : "", bucket);
-    return FL_EXIT_SERVER;
-}
-
 /* Column indexes of the names in l into out (allocated). @returns false with the bad name. */
 static bool fl_kcols(fl_arena_t *a, const fl_schema_t *s, const fl_strs_t *l, const fl_strs_t *skip,
                      uint32_t **out, size_t *n, const char **bad) {
@@ -337,7 +283,7 @@ typedef struct fl_kjob_s {
     size_t n_target;
     int64_t batch_rows;
     fl_kroutes_t routes;
-    fl_kpool_t pool;
+    fl_pool_t pool;
     FILE *in;
     long line;
     char *lbuf;
@@ -577,10 +523,10 @@ static int fl_kput_send(fl_kjob_t *j, fl_arena_t *a, fl_kgroup_t *gs, size_t ng)
             gs[k].sent = true;
         }
         fl_err_t err;
-        fl_client_t *cl = fl_kpool_get(j->ctx, &j->pool, leader, &err);
+        fl_client_t *cl = fl_pool_get(j->ctx, &j->pool, leader, &err);
         Fluss__PutKvResponse *resp = NULL;
         if (!err) err = fl_client_call(cl, FL_API_PUT_KV, &req.base, FL_RESP(put_kv), a, (ProtobufCMessage **)&resp);
-        if (err) return fl_kreport_cl(cl, err);
+        if (err) return fl_report_cl(cl, err);
         for (size_t k = 0; k < req.n_buckets_req; k++) {
             const fl_kgroup_t *g = idx[k];
             const Fluss__PbPutKvRespForBucket *br = NULL;
@@ -593,7 +539,7 @@ static int fl_kput_send(fl_kjob_t *j, fl_arena_t *a, fl_kgroup_t *gs, size_t ng)
                 return FL_EXIT_CONNECT;
             }
             if (br->has_error_code && br->error_code)
-                return fl_kbucket_error(&j->t, g->pname, g->bucket, br->error_code, br->error_message);
+                return fl_bucket_error(j->t.path, g->pname, g->bucket, br->error_code, br->error_message);
             j->rows += (int64_t)g->n;
             j->batches++;
         }
@@ -620,7 +566,7 @@ static int fl_kput_batch(fl_kjob_t *j, bool *eof) {
             gs[ng].bucket = rows[i].bucket;
             gs[ng].leader = rows[i].leader;
             if (!gs[ng].leader) {
-                rc = fl_kbucket_error(&j->t, rows[i].pname, rows[i].bucket, FL_ERR_LEADER_NOT_AVAILABLE_EXCEPTION,
+                rc = fl_bucket_error(j->t.path, rows[i].pname, rows[i].bucket, FL_ERR_LEADER_NOT_AVAILABLE_EXCEPTION,
                                       "the bucket has no leader");
                 goto out;
             }
@@ -721,7 +667,7 @@ static int fl_kput(fl_ctx_t *ctx, fl_kmode_t mode) {
         }
     }
     free(j.lbuf);
-    fl_kpool_close(&j.pool);
+    fl_pool_close(&j.pool);
     return rc;
 }
 
@@ -825,7 +771,7 @@ int fl_cmd_table_lookup(fl_ctx_t *ctx) {
     for (size_t i = 0; i < n && !rc; i++) {
         if (sent[i]) continue;
         if (!rows[i].leader) {
-            rc = fl_kbucket_error(t, rows[i].pname, rows[i].bucket, FL_ERR_LEADER_NOT_AVAILABLE_EXCEPTION,
+            rc = fl_bucket_error(t->path, rows[i].pname, rows[i].bucket, FL_ERR_LEADER_NOT_AVAILABLE_EXCEPTION,
                                   "the bucket has no leader");
             break;
         }
@@ -859,11 +805,11 @@ int fl_cmd_table_lookup(fl_ctx_t *ctx) {
             sent[k] = true;
         }
         fl_err_t err;
-        fl_client_t *cl = fl_kpool_get(ctx, &j.pool, leader, &err);
+        fl_client_t *cl = fl_pool_get(ctx, &j.pool, leader, &err);
         Fluss__LookupResponse *resp = NULL;
         if (!err) err = fl_client_call(cl, FL_API_LOOKUP, &req.base, FL_RESP(lookup), a, (ProtobufCMessage **)&resp);
         if (err) {
-            rc = fl_kreport_cl(cl, err);
+            rc = fl_report_cl(cl, err);
             break;
         }
         for (size_t b = 0; b < req.n_buckets_req && !rc; b++) {
@@ -880,7 +826,7 @@ int fl_cmd_table_lookup(fl_ctx_t *ctx) {
                 break;
             }
             if (br->has_error_code && br->error_code) {
-                rc = fl_kbucket_error(t, pname, pb->bucket_id, br->error_code, br->error_message);
+                rc = fl_bucket_error(t->path, pname, pb->bucket_id, br->error_code, br->error_message);
                 break;
             }
             if (br->n_values != pb->n_keys) {
@@ -954,7 +900,7 @@ int fl_cmd_table_lookup(fl_ctx_t *ctx) {
 out:
     fl_arena_destroy(a);
     free(j.lbuf);
-    fl_kpool_close(&j.pool);
+    fl_pool_close(&j.pool);
     return rc;
 }
 
@@ -979,7 +925,7 @@ typedef struct fl_lbucket_s {
 } fl_lbucket_t;
 
 /* The commit timestamp of the batch holding offset (FetchLog). @returns -1 when unknown. */
-static int64_t fl_lake_batch_ts(fl_ctx_t *ctx, fl_kpool_t *pool, const fl_ktable_t *t, const fl_lbucket_t *lb,
+static int64_t fl_lake_batch_ts(fl_ctx_t *ctx, fl_pool_t *pool, const fl_ktable_t *t, const fl_lbucket_t *lb,
                                 int64_t offset) {
     fl_arena_t *a = fl_arena_new(0);
     int64_t ts = -1;
@@ -1001,7 +947,7 @@ static int64_t fl_lake_batch_ts(fl_ctx_t *ctx, fl_kpool_t *pool, const fl_ktable
     req.n_tables_req = 1;
     req.tables_req = &trp;
     fl_err_t err;
-    fl_client_t *cl = fl_kpool_get(ctx, pool, lb->leader, &err);
+    fl_client_t *cl = fl_pool_get(ctx, pool, lb->leader, &err);
     Fluss__FetchLogResponse *r = NULL;
     if (!err) err = fl_client_call(cl, FL_API_FETCH_LOG, &req.base, FL_RESP(fetch_log), a, (ProtobufCMessage **)&r);
     for (size_t i = 0; !err && i < r->n_tables_resp; i++)
@@ -1071,10 +1017,10 @@ int fl_cmd_table_lake(fl_ctx_t *ctx) {
                     x->tiered = bs->log_offset;
             }
             if (!x->leader)
-                return fl_kbucket_error(&t, x->pname, k, FL_ERR_LEADER_NOT_AVAILABLE_EXCEPTION, "the bucket has no leader");
+                return fl_bucket_error(t.path, x->pname, k, FL_ERR_LEADER_NOT_AVAILABLE_EXCEPTION, "the bucket has no leader");
         }
     /* log end offsets: ListOffsets latest, one request per (partition, leader) */
-    fl_kpool_t pool;
+    fl_pool_t pool;
     memset(&pool, 0, sizeof(pool));
     bool *done = fl_arena_calloc(ctx->arena, nb + 1);
     for (size_t i = 0; i < nb && !rc; i++) {
@@ -1093,12 +1039,12 @@ int fl_cmd_table_lake(fl_ctx_t *ctx) {
             lr.bucket_id[lr.n_bucket_id++] = lb[k].bucket;
             done[k] = true;
         }
-        fl_client_t *cl = fl_kpool_get(ctx, &pool, lb[i].leader, &err);
+        fl_client_t *cl = fl_pool_get(ctx, &pool, lb[i].leader, &err);
         Fluss__ListOffsetsResponse *r = NULL;
         if (!err) err = fl_client_call(cl, FL_API_LIST_OFFSETS, &lr.base, FL_RESP(list_offsets), ctx->arena,
                                        (ProtobufCMessage **)&r);
         if (err) {
-            rc = fl_kreport_cl(cl, err);
+            rc = fl_report_cl(cl, err);
             break;
         }
         for (size_t k = 0; k < lr.n_bucket_id; k++) {
@@ -1107,7 +1053,7 @@ int fl_cmd_table_lake(fl_ctx_t *ctx) {
                 const Fluss__PbListOffsetsRespForBucket *br = r->buckets_resp[m];
                 if (br->bucket_id != x->bucket) continue;
                 if (br->has_error_code && br->error_code) {
-                    rc = fl_kbucket_error(&t, x->pname, x->bucket, br->error_code, br->error_message);
+                    rc = fl_bucket_error(t.path, x->pname, x->bucket, br->error_code, br->error_message);
                     break;
                 }
                 if (br->has_offset) x->end = br->offset;
@@ -1179,6 +1125,6 @@ int fl_cmd_table_lake(fl_ctx_t *ctx) {
     }
     fl_grid_print(&g, "", NULL);
 out:
-    fl_kpool_close(&pool);
+    fl_pool_close(&pool);
     return rc;
 }

@@ -81,13 +81,7 @@ typedef struct fl_route_s {
     const char **leader;              /* "host:port" per bucket, NULL = no leader */
 } fl_route_t;
 
-/* Open connections to leaders, by address. */
-typedef struct fl_pool_s {
-    fl_client_t **cl;
-    size_t n, cap;
-} fl_pool_t;
-
-static fl_client_t *fl_pool_get(fl_ctx_t *ctx, fl_pool_t *pool, const char *addr, fl_err_t *err) {
+fl_client_t *fl_pool_get(fl_ctx_t *ctx, fl_pool_t *pool, const char *addr, fl_err_t *err) {
     for (size_t i = 0; i < pool->n; i++)
         if (!strcmp(pool->cl[i]->addr, addr)) {
             *err = FL_ERR_NONE;
@@ -108,7 +102,7 @@ static fl_client_t *fl_pool_get(fl_ctx_t *ctx, fl_pool_t *pool, const char *addr
     return cl;
 }
 
-static void fl_pool_close(fl_pool_t *pool) {
+void fl_pool_close(fl_pool_t *pool) {
     for (size_t i = 0; i < pool->n; i++) {
         fl_client_close(pool->cl[i]);
         fl_free(pool->cl[i]);
@@ -118,7 +112,7 @@ static void fl_pool_close(fl_pool_t *pool) {
 }
 
 /* As fl_report, for a leader connection. */
-static int fl_report_cl(const fl_client_t *cl, fl_err_t err) {
+int fl_report_cl(const fl_client_t *cl, fl_err_t err) {
     const char *msg = fl_client_errmsg(cl);
     if (fl_err_is_wire(err)) {
         fprintf(stderr, "error: %s (%d): %s\n", fl_err2name(err), (int)err, msg[0] ? msg : fl_err2str(err));
@@ -129,11 +123,11 @@ static int fl_report_cl(const fl_client_t *cl, fl_err_t err) {
 }
 
 /* A per-bucket error in a response (exit 1). */
-static int fl_bucket_error(const fl_ltable_t *t, const char *pname, int32_t bucket, int32_t code,
-                           const char *msg) {
+int fl_bucket_error(const char *path, const char *pname, int32_t bucket, int32_t code,
+                    const char *msg) {
     fl_err_t err = (fl_err_t)code;
     fprintf(stderr, "error: %s (%d): %s (table %s%s%s, bucket %d)\n", fl_err2name(err), code,
-            msg && msg[0] ? msg : fl_err2str(err), t->path, pname ? ", partition " : "",
+            msg && msg[0] ? msg : fl_err2str(err), path, pname ? ", partition " : "",
             pname ? pname : "", bucket);
     return FL_EXIT_SERVER;
 }
@@ -696,7 +690,7 @@ static int fl_send_groups(fl_producer_t *pr, fl_arena_t *a, fl_pgroup_t *gs, siz
             }
             if (br->has_error_code && br->error_code != FL_ERR_NONE &&
                 br->error_code != FL_ERR_DUPLICATE_SEQUENCE_EXCEPTION)
-                return fl_bucket_error(&pr->t, g->pname, g->bucket, br->error_code, br->error_message);
+                return fl_bucket_error(pr->t.path, g->pname, g->bucket, br->error_code, br->error_message);
             fl_pstate_t *st = g->st;
             st->rows += (int64_t)g->n;
             pr->rows += (int64_t)g->n;
@@ -776,7 +770,7 @@ static int fl_produce_batch(fl_producer_t *pr, bool *eof) {
     }
     for (size_t g = 0; g < ng; g++) {
         if (!gs[g].leader) {
-            rc = fl_bucket_error(&pr->t, gs[g].pname, gs[g].bucket, FL_ERR_LEADER_NOT_AVAILABLE_EXCEPTION,
+            rc = fl_bucket_error(pr->t.path, gs[g].pname, gs[g].bucket, FL_ERR_LEADER_NOT_AVAILABLE_EXCEPTION,
                                  "the bucket has no leader");
             goto out;
         }
@@ -1087,7 +1081,7 @@ static int fl_scan_list_offsets(fl_scanner_t *sc, int32_t type, int64_t ts) {
             for (size_t m = 0; m < r->n_buckets_resp; m++)
                 if (r->buckets_resp[m]->bucket_id == sb->bucket) br = r->buckets_resp[m];
             if (!br || (br->has_error_code && br->error_code) || !br->has_offset)
-                return fl_bucket_error(&sc->t, sb->pname, sb->bucket,
+                return fl_bucket_error(sc->t.path, sb->pname, sb->bucket,
                                        br && br->has_error_code ? br->error_code : FL_ERR_UNKNOWN_SERVER_ERROR,
                                        br ? br->error_message : "no offset in the ListOffsets answer");
             sb->offset = br->offset;
@@ -1401,7 +1395,7 @@ static int fl_scan_round(fl_scanner_t *sc, bool *progress) {
                 break;
             }
             if (br->has_error_code && br->error_code) {
-                rc = fl_bucket_error(&sc->t, sb->pname, sb->bucket, br->error_code, br->error_message);
+                rc = fl_bucket_error(sc->t.path, sb->pname, sb->bucket, br->error_code, br->error_message);
                 break;
             }
             int64_t before = sb->offset;
@@ -1508,7 +1502,7 @@ int fl_cmd_table_scan(fl_ctx_t *ctx) {
             sb->offset = FL_FETCH_EARLIEST;
             sb->hw = -1;
             if (!sb->leader)
-                return fl_bucket_error(t, sb->pname, k, FL_ERR_LEADER_NOT_AVAILABLE_EXCEPTION,
+                return fl_bucket_error(t->path, sb->pname, k, FL_ERR_LEADER_NOT_AVAILABLE_EXCEPTION,
                                        "the bucket has no leader");
         }
     }
