@@ -194,26 +194,6 @@ static bool ice_exists(const char *path) {
     return true;
 }
 
-/* mkdir -p; @returns 0 or -1 (errno). */
-static int ice_mkdirs(const char *path) {
-    char tmp[4096];
-    size_t n = strlen(path);
-    if (n >= sizeof(tmp)) {
-        errno = ENAMETOOLONG;
-        return -1;
-    }
-    memcpy(tmp, path, n + 1);
-    for (size_t i = 1; i <= n; i++) {
-        if (tmp[i] == '/' || tmp[i] == 0) {
-            char c = tmp[i];
-            tmp[i] = 0;
-            if (fl_vfs->mkdir(tmp, 0755) != 0 && errno != EEXIST) return -1;
-            tmp[i] = c;
-        }
-    }
-    return 0;
-}
-
 static fl_err_t ice_out_open(fl_iceberg_round_t *r, const char *path, ice_out_t **out) {
     ice_out_t *o = fl_arena_calloc(r->arena, sizeof(*o));
     o->path = fl_arena_strndup(r->arena, path, strlen(path));
@@ -1076,7 +1056,7 @@ fl_err_t fl_iceberg_table_open(const char *warehouse, const char *db, const char
     }
     if (v == 0) {
         /* create: directories, then v1.metadata.json (durable), then the hint */
-        if (ice_mkdirs(t->mdir) != 0) {
+        if (fl_vfs_mkdirs(t->mdir) != 0) {
             ice_set_why(t, why, "mkdir() failed: %s (%s)", strerror(errno), t->mdir);
             err = FL_ERR__IO;
             goto fail;
@@ -1255,7 +1235,7 @@ static void ice_add_file(fl_iceberg_round_t *r, ice_file_t *f) {
 static fl_err_t ice_file_start(fl_iceberg_round_t *r, ice_bucket_t *b, int kind,
                                fl_pq_writer_t **pq, ice_out_t **out) {
     fl_iceberg_table_t *t = r->t;
-    if (ice_mkdirs(b->dir) != 0) {
+    if (fl_vfs_mkdirs(b->dir) != 0) {
         fl_log_error("lake", "mkdir() failed: %s (%s)", strerror(errno), b->dir);
         return fl_vfs_errno2err(errno);
     }
@@ -1951,7 +1931,7 @@ fl_err_t fl_iceberg_round_commit(fl_iceberg_round_t *r, const char *commit_user,
             }
     ice_manifest_t man[2];
     size_t n_man = 0;
-    if (ice_mkdirs(t->mdir) != 0) err = FL_ERR__IO;
+    if (fl_vfs_mkdirs(t->mdir) != 0) err = FL_ERR__IO;
     if (!err && add_data) err = ice_write_manifest(r, 0, (uint32_t)n_man, id, &man[n_man]), n_man++;
     if (!err && (add_pos_files || add_eq_files))
         err = ice_write_manifest(r, 1, (uint32_t)n_man, id, &man[n_man]), n_man++;

@@ -191,26 +191,6 @@ static bool fl_paimon_exists(const char *path) {
     return true;
 }
 
-/* mkdir -p; @returns 0 or -1 (errno). */
-static int fl_paimon_mkdirs(const char *path) {
-    char tmp[4096];
-    size_t n = strlen(path);
-    if (n >= sizeof(tmp)) {
-        errno = ENAMETOOLONG;
-        return -1;
-    }
-    memcpy(tmp, path, n + 1);
-    for (size_t i = 1; i <= n; i++) {
-        if (tmp[i] == '/' || tmp[i] == 0) {
-            char c = tmp[i];
-            tmp[i] = 0;
-            if (fl_vfs->mkdir(tmp, 0755) != 0 && errno != EEXIST) return -1;
-            tmp[i] = c;
-        }
-    }
-    return 0;
-}
-
 static fl_err_t fl_paimon_out_open(fl_paimon_round_t *r, const char *path, fl_paimon_out_t **out) {
     fl_paimon_out_t *o = fl_arena_calloc(r->arena, sizeof(*o));
     o->path = fl_arena_strndup(r->arena, path, strlen(path));
@@ -1337,7 +1317,7 @@ fl_err_t fl_paimon_table_open(const char *warehouse, const char *db, const char 
     if (sid < 0) {
         /* create: directories, then schema-0 by the durable recipe */
         snprintf(path, sizeof(path), "%s/schema", t->path);
-        if (fl_paimon_mkdirs(path) != 0) {
+        if (fl_vfs_mkdirs(path) != 0) {
             fl_paimon_set_why(t, why, "mkdir() failed: %s (%s)", strerror(errno), path);
             err = FL_ERR__IO;
             goto fail;
@@ -1621,7 +1601,7 @@ static void fl_paimon_stats_rows(fl_paimon_round_t *r, const fl_type_t *ft, uint
 static fl_err_t fl_paimon_file_start(fl_paimon_round_t *r, fl_paimon_bucket_t *b,
                                      const fl_type_t *ft, bool changelog, fl_pq_writer_t **pq,
                                      fl_paimon_out_t **out, char **name) {
-    if (fl_paimon_mkdirs(b->dir) != 0) {
+    if (fl_vfs_mkdirs(b->dir) != 0) {
         fl_log_error("lake", "mkdir() failed: %s (%s)", strerror(errno), b->dir);
         return FL_ERR__IO;
     }
@@ -2072,7 +2052,7 @@ fl_err_t fl_paimon_round_commit(fl_paimon_round_t *r, const char *commit_user,
     /* 2. manifests and lists */
     char *mdir = fl_arena_sprintf(r->arena, "%s/manifest", t->path);
     char *sdir = fl_arena_sprintf(r->arena, "%s/snapshot", t->path);
-    if (!err && (fl_paimon_mkdirs(mdir) != 0 || fl_paimon_mkdirs(sdir) != 0)) err = FL_ERR__IO;
+    if (!err && (fl_vfs_mkdirs(mdir) != 0 || fl_vfs_mkdirs(sdir) != 0)) err = FL_ERR__IO;
     int64_t delta_rows = 0, log_rows = 0;
     bool has_log = false;
     for (size_t i = 0; i < r->n_files; i++) has_log |= r->files[i]->changelog;

@@ -23,6 +23,7 @@
 
 #include "fl_kvstore.h"
 #include "fl_server_int.h"
+#include "fl_vfs.h"
 
 static __thread char fl_srv_why[512];
 
@@ -34,19 +35,6 @@ static void fl_server_tick_cb(evutil_socket_t fd, short what, void *arg) {
 
 static int fl_server_open_catalog(fl_server_t *srv, fl_config_t *conf, const char **why);
 static int fl_server_open_tablet(fl_server_t *srv, fl_config_t *conf, const char **why);
-
-/* mkdir -p */
-static int fl_mkdirs(const char *path) {
-    char tmp[4096];
-    snprintf(tmp, sizeof(tmp), "%s", path);
-    for (char *p = tmp + 1; *p; p++) {
-        if (*p != '/') continue;
-        *p = '\0';
-        if (mkdir(tmp, 0755) && errno != EEXIST) return -1;
-        *p = '/';
-    }
-    return mkdir(tmp, 0755) && errno != EEXIST ? -1 : 0;
-}
 
 static void fl_accept_cb(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr *sa,
                          int salen, void *arg) {
@@ -409,7 +397,7 @@ static int fl_server_open_catalog(fl_server_t *srv, fl_config_t *conf, const cha
     const char *data = fl_config_get_str(conf, "data.dir", "/tmp/fluss-data");
     char path[4096];
     snprintf(path, sizeof(path), "%s/coordinator/meta", data);
-    if (fl_mkdirs(path)) {
+    if (fl_vfs_mkdirs(path)) {
         snprintf(fl_srv_why, sizeof(fl_srv_why), "cannot create %s: %s", path, strerror(errno));
         *why = fl_srv_why;
         return -1;

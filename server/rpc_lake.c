@@ -22,6 +22,7 @@
 
 #include "fl_server_int.h"
 #include "fl_tiering.h"
+#include "fl_vfs.h"
 
 #define FL_TIER_MAX_BYTES_PER_BUCKET (64ull << 20) /* per round: the rest waits for the next */
 
@@ -46,18 +47,6 @@ static fl_lake_sched_t *fl_lake_sched(fl_server_t *srv, int64_t table_id) {
 static bool fl_table_lake_enabled(const fl_table_t *t) {
     const char *en = fl_kvs_get(&t->desc.properties, "table.datalake.enabled");
     return en && !strcasecmp(en, "true");
-}
-
-static int fl_mkdirs(const char *path) {
-    char tmp[1024];
-    snprintf(tmp, sizeof(tmp), "%s", path);
-    for (char *p = tmp + 1; *p; p++) {
-        if (*p != '/') continue;
-        *p = '\0';
-        if (mkdir(tmp, 0755) && errno != EEXIST) return -1;
-        *p = '/';
-    }
-    return mkdir(tmp, 0755) && errno != EEXIST ? -1 : 0;
 }
 
 /* Pin [start, hw) of a replica as slices. @returns the end offset covered. */
@@ -173,7 +162,7 @@ static void fl_lake_plan(fl_server_t *srv, const fl_table_t *t, fl_lake_sched_t 
         ls->last_ms = fl_now_ms(); /* nothing new: look again after the freshness interval */
         return;
     }
-    if (fl_mkdirs(job->offsets_dir)) {
+    if (fl_vfs_mkdirs(job->offsets_dir)) {
         fl_log_error("tiering", "mkdir() failed: %s (%s)", strerror(errno), job->offsets_dir);
         fl_tier_job_free(job);
         fl_free(job);

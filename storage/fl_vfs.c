@@ -83,6 +83,25 @@ ssize_t fl_read_full(int fd, void *p, size_t n, off_t off) {
     return (ssize_t)done;
 }
 
+int fl_vfs_mkdirs(const char *path) {
+    char tmp[4096];
+    size_t n = strlen(path);
+    if (n >= sizeof(tmp)) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    memcpy(tmp, path, n + 1);
+    for (size_t i = 1; i <= n; i++) {
+        if (tmp[i] == '/' || tmp[i] == 0) {
+            char ch = tmp[i];
+            tmp[i] = 0;
+            if (fl_vfs->mkdir(tmp, 0755) != 0 && errno != EEXIST) return -1;
+            tmp[i] = ch;
+        }
+    }
+    return 0;
+}
+
 fl_err_t fl_vfs_fsync_dir(const char *dir) {
     int fd = fl_vfs->open(dir, O_RDONLY | O_DIRECTORY, 0);
     if (fd < 0) {

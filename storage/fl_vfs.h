@@ -58,6 +58,10 @@ ssize_t fl_read_full(int fd, void *p, size_t n, off_t off);
 /** @brief fsync the directory path (makes renames/creates/unlinks in it durable). */
 fl_err_t fl_vfs_fsync_dir(const char *dir);
 
+/** @brief mkdir -p through the VFS (mode 0755; existing directories are fine).
+ *  @returns 0, or -1 with errno set (ENAMETOOLONG beyond 4095 bytes). */
+int fl_vfs_mkdirs(const char *path);
+
 /**
  * @brief The durable-file recipe: write p[0..n) to dir/name.tmp, fsync, rename to dir/name,
  * fsync dir. On failure the temp file is removed and the old dir/name is untouched. Logs the

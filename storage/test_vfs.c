@@ -3,6 +3,7 @@
 #include "test_storage_util.h"
 
 #include <errno.h>
+#include <sys/stat.h>
 
 #include "fl_vfs.h"
 
@@ -186,8 +187,34 @@ static void test_crash_modes(void **state) {
     fl_vfs->close(fd);
 }
 
+/* mkdir -p: nested, idempotent, refuses a path that does not fit and a file in the way. */
+static void test_mkdirs(void **state) {
+    (void)state;
+    char p[600], big[5000];
+    path_of(p, "m/a/b/c");
+    assert_int_equal(fl_vfs_mkdirs(p), 0);
+    struct stat st;
+    assert_int_equal(stat(p, &st), 0);
+    assert_true(S_ISDIR(st.st_mode));
+    assert_int_equal(fl_vfs_mkdirs(p), 0); /* exists already */
+    memset(big, 'x', sizeof(big) - 1);
+    big[0] = '/';
+    big[sizeof(big) - 1] = 0;
+    errno = 0;
+    assert_int_equal(fl_vfs_mkdirs(big), -1);
+    assert_int_equal(errno, ENAMETOOLONG);
+    path_of(p, "m/file");
+    FILE *f = fopen(p, "w");
+    assert_non_null(f);
+    fclose(f);
+    path_of(p, "m/file/sub");
+    assert_int_equal(fl_vfs_mkdirs(p), -1);
+    assert_int_equal(errno, ENOTDIR);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_mkdirs),
         cmocka_unit_test(test_write_full_short_and_eintr),
         cmocka_unit_test(test_fail_nth),
         cmocka_unit_test(test_durable_recipe),

@@ -20,18 +20,6 @@
 
 /* ---- helpers ------------------------------------------------------------------------------ */
 
-static int fl_mkdirs(const char *path) {
-    char tmp[512];
-    snprintf(tmp, sizeof(tmp), "%s", path);
-    for (char *p = tmp + 1; *p; p++) {
-        if (*p != '/') continue;
-        *p = '\0';
-        if (fl_vfs->mkdir(tmp, 0755) && errno != EEXIST) return -1;
-        *p = '/';
-    }
-    return fl_vfs->mkdir(tmp, 0755) && errno != EEXIST ? -1 : 0;
-}
-
 /* rm -rf through the VFS (one level of bucket directories holds only files). */
 static void fl_rmtree(const char *path) {
     DIR *d = fl_vfs->opendir(path);
@@ -257,7 +245,7 @@ fl_replica_t *fl_tablet_lead(fl_tablet_t *tb, const fl_tablet_table_info_t *info
         r->table->info.cols = NULL;
     }
     r->writers = fl_writers_new();
-    if (fl_mkdirs(r->dir)) {
+    if (fl_vfs_mkdirs(r->dir)) {
         *err = FL_ERR_LOG_STORAGE_EXCEPTION;
         *why = "cannot create the bucket directory";
         fl_log_error("tablet", "mkdir() failed: %s (%s)", strerror(errno), r->dir);
