@@ -30,10 +30,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <unistd.h>
 
 #include "fl_arena.h"
+#include "fl_lakefile.h"
 #include "fl_log.h"
 #include "fl_vfs.h"
 
@@ -45,14 +45,6 @@ static const char *const ice_sys_names[3] = {"__bucket", "__offset", "__timestam
 
 /* ------------------------------------------------------------------------------------------ */
 /* State */
-
-/* An output file being written. */
-typedef struct ice_out_s {
-    int fd;
-    uint64_t off;
-    fl_err_t err;
-    char *path;
-} ice_out_t;
 
 /* One key written in this round: where its live row is. */
 typedef struct ice_key_s {
@@ -76,13 +68,13 @@ typedef struct ice_bucket_s {
     char *dir;                 /* absolute directory of the files */
     /* the open data file */
     fl_pq_writer_t *pq;
-    ice_out_t *out;
+    fl_lakefile_t *out;
     int64_t file_rows;
     char **data_paths;         /* every data file of this bucket in the round */
     uint32_t n_data_paths;
     /* the open equality-delete file */
     fl_pq_writer_t *eq;
-    ice_out_t *eq_out;
+    fl_lakefile_t *eq_out;
     /* position deletes, written at commit */
     ice_pos_t *pos;
     size_t n_pos, cap_pos;
@@ -108,8 +100,7 @@ struct fl_iceberg_round_s {
     ice_bucket_t *buckets, *last;
     ice_file_t **files;
     size_t n_files, cap_files;
-    char **created;            /* every file path written (for abort) */
-    size_t n_created, cap_created;
+    fl_lakeset_t created;      /* every file written (for abort) */
     uint64_t rows;
     fl_err_t err;              /* sticky I/O error */
 };
@@ -164,83 +155,8 @@ static void ice_set_why(fl_iceberg_table_t *t, const char **why, const char *fmt
     fl_log_warn("lake", "iceberg: %s", tmp);
 }
 
-static void ice_random(void *p, size_t n) {
-    if (getrandom(p, n, 0) == (ssize_t)n) return;
-    uint64_t x = (uint64_t)fl_mono_us() * 6364136223846793005ull + (uint64_t)getpid();
-    for (size_t i = 0; i < n; i++) {
-        x = x * 6364136223846793005ull + 1442695040888963407ull;
-        ((uint8_t *)p)[i] = (uint8_t)(x >> 56);
-    }
-}
-
-static void ice_uuid(char out[37]) {
-    uint8_t b[16];
-    ice_random(b, sizeof(b));
-    b[6] = (uint8_t)((b[6] & 0x0f) | 0x40);
-    b[8] = (uint8_t)((b[8] & 0x3f) | 0x80);
-    snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-             b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12],
-             b[13], b[14], b[15]);
-}
-
 static int64_t ice_now(const fl_iceberg_table_t *t) {
     return t->opts.now_ms ? t->opts.now_ms : fl_now_ms();
-}
-
-static bool ice_exists(const char *path) {
-    int fd = fl_vfs->open(path, O_RDONLY, 0);
-    if (fd < 0) return false;
-    fl_vfs->close(fd);
-    return true;
-}
-
-static fl_err_t ice_out_open(fl_iceberg_round_t *r, const char *path, ice_out_t **out) {
-    ice_out_t *o = fl_arena_calloc(r->arena, sizeof(*o));
-    o->path = fl_arena_strndup(r->arena, path, strlen(path));
-    o->fd = fl_vfs->open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-    if (o->fd < 0) {
-        fl_log_error("lake", "open() failed: %s (file %s)", strerror(errno), path);
-        return fl_vfs_errno2err(errno);
-    }
-    if (r->n_created == r->cap_created) {
-        r->cap_created = r->cap_created ? r->cap_created * 2 : 16;
-        r->created = fl_realloc(r->created, r->cap_created * sizeof(char *));
-    }
-    r->created[r->n_created++] = o->path;
-    *out = o;
-    return FL_ERR_NONE;
-}
-
-static fl_err_t ice_out_write(void *ctx, const void *p, size_t n) {
-    ice_out_t *o = ctx;
-    if (o->err) return o->err;
-    size_t written = 0;
-    o->err = fl_write_full(o->fd, p, n, (off_t)o->off, &written);
-    if (o->err) fl_log_error("lake", "pwrite() failed: %s (file %s)", strerror(errno), o->path);
-    o->off += written;
-    return o->err;
-}
-
-/* fsync + close; @returns the first error. */
-static fl_err_t ice_out_close(ice_out_t *o) {
-    fl_err_t err = o->err;
-    if (o->fd >= 0) {
-        if (!err && fl_vfs->fsync(o->fd) != 0) {
-            fl_log_error("lake", "fsync() failed: %s (file %s)", strerror(errno), o->path);
-            err = FL_ERR__IO;
-        }
-        fl_vfs->close(o->fd);
-        o->fd = -1;
-    }
-    return err;
-}
-
-static fl_err_t ice_write_new(fl_iceberg_round_t *r, const char *path, const void *p, size_t n) {
-    ice_out_t *o;
-    fl_err_t err = ice_out_open(r, path, &o);
-    if (err) return err;
-    ice_out_write(o, p, n);
-    return ice_out_close(o);
 }
 
 static fl_err_t ice_read_json(const char *path, json_t **out) {
@@ -731,8 +647,8 @@ static fl_err_t ice_find_version(fl_arena_t *a, const char *mdir, int32_t *out) 
         while (*end == '\n' || *end == '\r' || *end == ' ') end++;
         if (end != tmp && *end == 0 && n > 0 && n < INT32_MAX) v = (int32_t)n;
     }
-    if (v > 0 && ice_exists(ice_meta_name(a, mdir, v))) {
-        while (v < INT32_MAX - 1 && ice_exists(ice_meta_name(a, mdir, v + 1))) v++;
+    if (v > 0 && fl_lake_exists(ice_meta_name(a, mdir, v))) {
+        while (v < INT32_MAX - 1 && fl_lake_exists(ice_meta_name(a, mdir, v + 1))) v++;
         *out = v;
         return FL_ERR_NONE;
     }
@@ -857,7 +773,7 @@ static json_t *ice_properties(const fl_iceberg_table_t *t) {
 
 static json_t *ice_new_metadata(fl_iceberg_table_t *t) {
     char uuid[37];
-    ice_uuid(uuid);
+    fl_lake_uuid(uuid);
     json_t *m = json_object();
     json_object_set_new(m, "format-version", json_integer(2));
     json_object_set_new(m, "table-uuid", json_string(uuid));
@@ -1130,7 +1046,7 @@ fl_iceberg_round_t *fl_iceberg_round_begin(fl_iceberg_table_t *t) {
     fl_iceberg_round_t *r = fl_calloc(1, sizeof(*r));
     r->t = t;
     r->arena = fl_arena_new(0);
-    ice_uuid(r->uuid);
+    fl_lake_uuid(r->uuid);
     t->round = r;
     return r;
 }
@@ -1150,9 +1066,9 @@ static void ice_round_free(fl_iceberg_round_t *r, bool unlink_files) {
         fl_free(b->data_paths);
     }
     if (unlink_files)
-        for (size_t i = 0; i < r->n_created; i++) fl_vfs->unlink(r->created[i]);
+        fl_lakeset_unlink(&r->created);
     fl_free(r->files);
-    fl_free(r->created);
+    fl_lakeset_free(&r->created);
     r->t->round = NULL;
     fl_arena_destroy(r->arena);
     fl_free(r);
@@ -1233,7 +1149,7 @@ static void ice_add_file(fl_iceberg_round_t *r, ice_file_t *f) {
 
 /* Open a Parquet file in b's directory. kind: 0 data, 1 position deletes, 2 equality deletes. */
 static fl_err_t ice_file_start(fl_iceberg_round_t *r, ice_bucket_t *b, int kind,
-                               fl_pq_writer_t **pq, ice_out_t **out) {
+                               fl_pq_writer_t **pq, fl_lakefile_t **out) {
     fl_iceberg_table_t *t = r->t;
     if (fl_vfs_mkdirs(b->dir) != 0) {
         fl_log_error("lake", "mkdir() failed: %s (%s)", strerror(errno), b->dir);
@@ -1241,7 +1157,7 @@ static fl_err_t ice_file_start(fl_iceberg_round_t *r, ice_bucket_t *b, int kind,
     }
     char *path = fl_arena_sprintf(r->arena, "%s/%05d-0-%s-%05u.parquet", b->dir, (int)b->bucket,
                                   r->uuid, ++r->file_seq);
-    fl_err_t err = ice_out_open(r, path, out);
+    fl_err_t err = fl_lakefile_open(r->arena, &r->created, path, out);
     if (err) return err;
     fl_pq_kv_t kv[3];
     size_t n_kv = 0;
@@ -1262,7 +1178,7 @@ static fl_err_t ice_file_start(fl_iceberg_round_t *r, ice_bucket_t *b, int kind,
     po.kv = kv;
     po.n_kv = n_kv;
     const fl_type_t *ft = kind == 0 ? &t->row_type : kind == 1 ? &t->pos_type : &t->eq_type;
-    return fl_pq_writer_new(ft, &po, ice_out_write, *out, pq);
+    return fl_pq_writer_new(ft, &po, fl_lakefile_write, *out, pq);
 }
 
 /* An int-keyed map value from (id, long) pairs. */
@@ -1289,12 +1205,12 @@ static fl_avro_value_t ice_v_partition(fl_iceberg_round_t *r, const ice_bucket_t
 
 /* Finish a Parquet file and record its data_file value with the metrics readers prune with. */
 static fl_err_t ice_file_finish(fl_iceberg_round_t *r, ice_bucket_t *b, int content,
-                                fl_pq_writer_t *pq, ice_out_t *out, const char *referenced) {
+                                fl_pq_writer_t *pq, fl_lakefile_t *out, const char *referenced) {
     fl_iceberg_table_t *t = r->t;
     fl_arena_t *a = r->arena;
     const fl_pq_file_stats_t *st;
     fl_err_t err = fl_pq_finish(pq, &st);
-    fl_err_t cerr = ice_out_close(out);
+    fl_err_t cerr = fl_lakefile_close(out);
     if (!err) err = cerr;
     if (err) {
         fl_pq_writer_free(pq);
@@ -1584,7 +1500,7 @@ static fl_err_t ice_write_pos_deletes(fl_iceberg_round_t *r, ice_bucket_t *b) {
     if (b->n_pos == 0) return FL_ERR_NONE;
     qsort_r(b->pos, b->n_pos, sizeof(*b->pos), ice_pos_cmp, b);
     fl_pq_writer_t *pq = NULL;
-    ice_out_t *out = NULL;
+    fl_lakefile_t *out = NULL;
     fl_err_t err = ice_file_start(r, b, 1, &pq, &out);
     bool single = true;
     for (size_t i = 0; i < b->n_pos && !err; i++) {
@@ -1782,7 +1698,7 @@ static fl_err_t ice_write_manifest(fl_iceberg_round_t *r, int cls, uint32_t k, i
     fl_avro_writer_free(w);
     if (!err) {
         m->path = fl_arena_sprintf(a, "%s/%s-m%u.avro", t->mdir, r->uuid, k);
-        err = ice_write_new(r, m->path, buf.p, buf.len);
+        err = fl_lakefile_write_new(r->arena, &r->created, m->path, buf.p, buf.len);
         m->size = size;
     }
     fl_buf_free(&buf);
@@ -1836,7 +1752,7 @@ static fl_avro_value_t ice_list_entry(fl_arena_t *a, const ice_manifest_t *m, in
 static int64_t ice_new_snapshot_id(const json_t *meta) {
     for (;;) {
         uint64_t x;
-        ice_random(&x, sizeof(x));
+        fl_lake_random(&x, sizeof(x));
         int64_t id = (int64_t)(x & (uint64_t)INT64_MAX);
         if (id > 0 && !ice_snapshot_by_id(meta, id)) return id;
     }
@@ -1971,7 +1887,7 @@ fl_err_t fl_iceberg_round_commit(fl_iceberg_round_t *r, const char *commit_user,
             if (!err) err = fl_avro_writer_finish(lw, NULL);
             fl_avro_writer_free(lw);
         }
-        if (!err) err = ice_write_new(r, list_path, buf.p, buf.len);
+        if (!err) err = fl_lakefile_write_new(r->arena, &r->created, list_path, buf.p, buf.len);
         fl_buf_free(&buf);
     }
     if (!err) err = fl_vfs_fsync_dir(t->mdir);
@@ -2048,9 +1964,9 @@ fl_err_t fl_iceberg_round_commit(fl_iceberg_round_t *r, const char *commit_user,
     char *text = json_dumps(nm, JSON_COMPACT);
     char *tmp = fl_arena_sprintf(a, "%s/.%s.metadata.json.tmp", t->mdir, r->uuid);
     char *dst = ice_meta_name(a, t->mdir, t->version + 1);
-    err = ice_write_new(r, tmp, text, strlen(text));
+    err = fl_lakefile_write_new(r->arena, &r->created, tmp, text, strlen(text));
     free(text);
-    if (!err && ice_exists(dst)) {
+    if (!err && fl_lake_exists(dst)) {
         ice_set_why(t, why, "%s appeared meanwhile (another writer)", dst);
         err = FL_ERR__EXISTS;
         goto fail;
@@ -2064,7 +1980,7 @@ fl_err_t fl_iceberg_round_commit(fl_iceberg_round_t *r, const char *commit_user,
         goto fail;
     }
     /* renamed: the snapshot may be visible now, so nothing of the round may be removed */
-    r->n_created = 0;
+    fl_lakeset_forget(&r->created);
     err = fl_vfs_fsync_dir(t->mdir);
     if (err) {
         /* whether v<N+1> survives a crash is unknown: the handle must be reopened */

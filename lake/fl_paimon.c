@@ -10,11 +10,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "fl_arena.h"
+#include "fl_lakefile.h"
 #include "fl_log.h"
 #include "fl_vfs.h"
 
@@ -112,21 +112,13 @@ typedef struct fl_paimon_bucket_s {
     int64_t next_seq;          /* next sequence number of this round */
     /* append tables: the open data file */
     fl_pq_writer_t *pq;
-    struct fl_paimon_out_s *out;
+    fl_lakefile_t *out;
     int64_t file_min_seq, file_max_seq;
     /* PK tables: buffered records */
     fl_paimon_rec_t *recs;
     size_t n_recs, cap_recs;
     struct fl_paimon_bucket_s *next;
 } fl_paimon_bucket_t;
-
-/* An output file being written. */
-typedef struct fl_paimon_out_s {
-    int fd;
-    uint64_t off;
-    fl_err_t err;
-    char *path;
-} fl_paimon_out_t;
 
 struct fl_paimon_round_s {
     fl_paimon_table_t *t;
@@ -137,8 +129,7 @@ struct fl_paimon_round_s {
     fl_paimon_bucket_t *last;  /* lookup cache */
     fl_paimon_dfile_t **files;
     size_t n_files, cap_files;
-    char **created;            /* every file path written (for abort) */
-    size_t n_created, cap_created;
+    fl_lakeset_t created;      /* every file written (for abort) */
     uint64_t rows;
     fl_err_t err;              /* sticky I/O error */
 };
@@ -164,84 +155,11 @@ static void fl_paimon_set_why(fl_paimon_table_t *t, const char **why, const char
     fl_log_warn("lake", "paimon: %s", tmp);
 }
 
-static void fl_paimon_uuid(char out[37]) {
-    uint8_t b[16];
-    if (getrandom(b, sizeof(b), 0) != (ssize_t)sizeof(b)) {
-        uint64_t x = (uint64_t)fl_mono_us() * 6364136223846793005ull + (uint64_t)getpid();
-        for (int i = 0; i < 16; i++) {
-            x = x * 6364136223846793005ull + 1442695040888963407ull;
-            b[i] = (uint8_t)(x >> 56);
-        }
-    }
-    b[6] = (uint8_t)((b[6] & 0x0f) | 0x40);
-    b[8] = (uint8_t)((b[8] & 0x3f) | 0x80);
-    snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-             b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12],
-             b[13], b[14], b[15]);
-}
-
 static int64_t fl_paimon_now(const fl_paimon_table_t *t) {
     return t->opts.now_ms ? t->opts.now_ms : fl_now_ms();
 }
 
-static bool fl_paimon_exists(const char *path) {
-    int fd = fl_vfs->open(path, O_RDONLY, 0);
-    if (fd < 0) return false;
-    fl_vfs->close(fd);
-    return true;
-}
-
-static fl_err_t fl_paimon_out_open(fl_paimon_round_t *r, const char *path, fl_paimon_out_t **out) {
-    fl_paimon_out_t *o = fl_arena_calloc(r->arena, sizeof(*o));
-    o->path = fl_arena_strndup(r->arena, path, strlen(path));
-    o->fd = fl_vfs->open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-    if (o->fd < 0) {
-        fl_log_error("lake", "open() failed: %s (file %s)", strerror(errno), path);
-        return fl_vfs_errno2err(errno);
-    }
-    if (r->n_created == r->cap_created) {
-        r->cap_created = r->cap_created ? r->cap_created * 2 : 16;
-        r->created = fl_realloc(r->created, r->cap_created * sizeof(char *));
-    }
-    r->created[r->n_created++] = o->path;
-    *out = o;
-    return FL_ERR_NONE;
-}
-
-static fl_err_t fl_paimon_out_write(void *ctx, const void *p, size_t n) {
-    fl_paimon_out_t *o = ctx;
-    if (o->err) return o->err;
-    size_t written = 0;
-    o->err = fl_write_full(o->fd, p, n, (off_t)o->off, &written);
-    if (o->err) fl_log_error("lake", "pwrite() failed: %s (file %s)", strerror(errno), o->path);
-    o->off += written;
-    return o->err;
-}
-
-/* fsync + close; @returns the first error. */
-static fl_err_t fl_paimon_out_close(fl_paimon_out_t *o) {
-    fl_err_t err = o->err;
-    if (o->fd >= 0) {
-        if (!err && fl_vfs->fsync(o->fd) != 0) {
-            fl_log_error("lake", "fsync() failed: %s (file %s)", strerror(errno), o->path);
-            err = FL_ERR__IO;
-        }
-        fl_vfs->close(o->fd);
-        o->fd = -1;
-    }
-    return err;
-}
-
 /* Write a whole small file under a fresh name (the round tracks it for abort). */
-static fl_err_t fl_paimon_write_new(fl_paimon_round_t *r, const char *path, const void *p,
-                                    size_t n) {
-    fl_paimon_out_t *o;
-    fl_err_t err = fl_paimon_out_open(r, path, &o);
-    if (err) return err;
-    fl_paimon_out_write(o, p, n);
-    return fl_paimon_out_close(o);
-}
-
 /* ------------------------------------------------------------------------------------------ */
 /* JSON: Jackson's default pretty printer */
 
@@ -1029,7 +947,7 @@ static fl_err_t fl_paimon_find_latest(const char *table_path, int64_t *out) {
         char next[4096];
         snprintf(path, sizeof(path), "%s/snapshot/snapshot-%" PRId64, table_path, hint);
         snprintf(next, sizeof(next), "%s/snapshot/snapshot-%" PRId64, table_path, hint + 1);
-        if (fl_paimon_exists(path) && !fl_paimon_exists(next)) {
+        if (fl_lake_exists(path) && !fl_lake_exists(next)) {
             *out = hint;
             return FL_ERR_NONE;
         }
@@ -1411,7 +1329,7 @@ fl_paimon_round_t *fl_paimon_round_begin(fl_paimon_table_t *t) {
     fl_paimon_round_t *r = fl_calloc(1, sizeof(*r));
     r->t = t;
     r->arena = fl_arena_new(0);
-    fl_paimon_uuid(r->uuid);
+    fl_lake_uuid(r->uuid);
     t->round = r;
     return r;
 }
@@ -1437,10 +1355,10 @@ static void fl_paimon_round_free(fl_paimon_round_t *r, bool unlink_files) {
         fl_buf_free(&f->vmax);
     }
     if (unlink_files) {
-        for (size_t i = 0; i < r->n_created; i++) fl_vfs->unlink(r->created[i]);
+        fl_lakeset_unlink(&r->created);
     }
     fl_free(r->files);
-    fl_free(r->created);
+    fl_lakeset_free(&r->created);
     r->t->round = NULL;
     fl_arena_destroy(r->arena);
     fl_free(r);
@@ -1600,7 +1518,7 @@ static void fl_paimon_stats_rows(fl_paimon_round_t *r, const fl_type_t *ft, uint
 /* Open a new Parquet file in b's directory. */
 static fl_err_t fl_paimon_file_start(fl_paimon_round_t *r, fl_paimon_bucket_t *b,
                                      const fl_type_t *ft, bool changelog, fl_pq_writer_t **pq,
-                                     fl_paimon_out_t **out, char **name) {
+                                     fl_lakefile_t **out, char **name) {
     if (fl_vfs_mkdirs(b->dir) != 0) {
         fl_log_error("lake", "mkdir() failed: %s (%s)", strerror(errno), b->dir);
         return FL_ERR__IO;
@@ -1608,7 +1526,7 @@ static fl_err_t fl_paimon_file_start(fl_paimon_round_t *r, fl_paimon_bucket_t *b
     *name = fl_arena_sprintf(r->arena, "%s-%s-%u.parquet", changelog ? "changelog" : "data",
                              r->uuid, r->file_seq++);
     char *path = fl_arena_sprintf(r->arena, "%s/%s", b->dir, *name);
-    fl_err_t err = fl_paimon_out_open(r, path, out);
+    fl_err_t err = fl_lakefile_open(r->arena, &r->created, path, out);
     if (err) return err;
     fl_pq_opts_t po;
     fl_pq_opts_default(&po);
@@ -1616,19 +1534,19 @@ static fl_err_t fl_paimon_file_start(fl_paimon_round_t *r, fl_paimon_bucket_t *b
     po.codec = r->t->opts.data_codec;
     po.row_group_bytes = 64u << 20;
     po.ids = FL_PQ_IDS_TYPE;
-    return fl_pq_writer_new(ft, &po, fl_paimon_out_write, *out, pq);
+    return fl_pq_writer_new(ft, &po, fl_lakefile_write, *out, pq);
 }
 
 /* Finish a Parquet file and record its meta. keys_n = trimmed PK arity (0 for append). */
 static fl_err_t fl_paimon_file_finish(fl_paimon_round_t *r, fl_paimon_bucket_t *b,
                                       const fl_type_t *ft, fl_pq_writer_t *pq,
-                                      fl_paimon_out_t *out, char *name, bool changelog,
+                                      fl_lakefile_t *out, char *name, bool changelog,
                                       int64_t min_seq, int64_t max_seq, int64_t deletes,
                                       const fl_datum_t *first_key, const fl_datum_t *last_key) {
     fl_paimon_table_t *t = r->t;
     const fl_pq_file_stats_t *st;
     fl_err_t err = fl_pq_finish(pq, &st);
-    fl_err_t cerr = fl_paimon_out_close(out);
+    fl_err_t cerr = fl_lakefile_close(out);
     if (!err) err = cerr;
     if (err) {
         fl_pq_writer_free(pq);
@@ -1790,7 +1708,7 @@ static fl_err_t fl_paimon_pk_write(fl_paimon_round_t *r, fl_paimon_bucket_t *b, 
     fl_datum_t *first_key = fl_arena_alloc(r->arena, (t->n_keys + 1) * sizeof(fl_datum_t));
     fl_datum_t *last_key = fl_arena_alloc(r->arena, (t->n_keys + 1) * sizeof(fl_datum_t));
     fl_pq_writer_t *pq = NULL;
-    fl_paimon_out_t *out = NULL;
+    fl_lakefile_t *out = NULL;
     char *name = NULL;
     int64_t min_seq = 0, max_seq = 0, deletes = 0;
     fl_err_t err = FL_ERR_NONE;
@@ -1832,7 +1750,7 @@ static fl_err_t fl_paimon_pk_write(fl_paimon_round_t *r, fl_paimon_bucket_t *b, 
     }
     if (pq) {
         fl_pq_writer_free(pq);
-        if (out) fl_paimon_out_close(out);
+        if (out) fl_lakefile_close(out);
     }
     return err;
 }
@@ -1932,7 +1850,7 @@ static fl_err_t fl_paimon_write_manifest(fl_paimon_round_t *r, bool changelog, u
     if (!err) {
         m->file_name = fl_strdup(fl_arena_sprintf(r->arena, "manifest-%s-%u", r->uuid, k));
         char *path = fl_arena_sprintf(r->arena, "%s/manifest/%s", t->path, m->file_name);
-        err = fl_paimon_write_new(r, path, buf.p, buf.len);
+        err = fl_lakefile_write_new(r->arena, &r->created, path, buf.p, buf.len);
         m->file_size = (int64_t)size;
         m->schema_id = t->schema_id;
         fl_buf_init(&m->pmin);
@@ -1990,7 +1908,7 @@ static fl_err_t fl_paimon_write_list(fl_paimon_round_t *r, fl_paimon_mfmeta_t *c
     fl_avro_writer_free(w);
     if (!err) {
         *name = fl_arena_sprintf(r->arena, "manifest-list-%s-%u", r->uuid, k);
-        err = fl_paimon_write_new(r, fl_arena_sprintf(r->arena, "%s/manifest/%s", t->path, *name),
+        err = fl_lakefile_write_new(r->arena, &r->created, fl_arena_sprintf(r->arena, "%s/manifest/%s", t->path, *name),
                                   buf.p, buf.len);
         *size = (int64_t)sz;
     }
@@ -2004,9 +1922,9 @@ static fl_err_t fl_paimon_publish(fl_paimon_round_t *r, const char *dir, const c
                                   const void *p, size_t n, bool no_replace) {
     char *tmp = fl_arena_sprintf(r->arena, "%s/.%s.%s.tmp", dir, name, r->uuid);
     char *dst = fl_arena_sprintf(r->arena, "%s/%s", dir, name);
-    fl_err_t err = fl_paimon_write_new(r, tmp, p, n);
+    fl_err_t err = fl_lakefile_write_new(r->arena, &r->created, tmp, p, n);
     if (err) return err;
-    if (no_replace && fl_paimon_exists(dst)) return FL_ERR__EXISTS;
+    if (no_replace && fl_lake_exists(dst)) return FL_ERR__EXISTS;
     if (fl_vfs->rename(tmp, dst) != 0) {
         fl_log_error("lake", "rename() failed: %s (%s -> %s)", strerror(errno), tmp, dst);
         return FL_ERR__IO;
@@ -2106,15 +2024,14 @@ fl_err_t fl_paimon_round_commit(fl_paimon_round_t *r, const char *commit_user,
         goto fail;
     }
     /* committed: the snapshot file is no longer the round's to remove */
-    for (size_t i = 0; i < r->n_created; i++) r->created[i] = NULL;
-    r->n_created = 0;
+    fl_lakeset_forget(&r->created);
     /* 4. hints (best effort: readers fall back to listing) */
     char idbuf[32];
     snprintf(idbuf, sizeof(idbuf), "%" PRId64, id);
     if (fl_vfs_write_durable(sdir, "LATEST", idbuf, strlen(idbuf)) != FL_ERR_NONE)
         fl_log_warn("lake", "paimon %s: cannot write snapshot/LATEST", t->path);
     char *ep = fl_arena_sprintf(r->arena, "%s/EARLIEST", sdir);
-    if (!fl_paimon_exists(ep) && fl_vfs_write_durable(sdir, "EARLIEST", idbuf, strlen(idbuf)) != FL_ERR_NONE)
+    if (!fl_lake_exists(ep) && fl_vfs_write_durable(sdir, "EARLIEST", idbuf, strlen(idbuf)) != FL_ERR_NONE)
         fl_log_warn("lake", "paimon %s: cannot write snapshot/EARLIEST", t->path);
     /* the handle's state follows */
     t->snapshot_id = id;
