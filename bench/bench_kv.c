@@ -31,7 +31,8 @@
  *   batches, records_per_batch, batch_bytes, upsert_hwm_kb (VmHWM after the upserts)
  *   lookups_per_s, lookup_secs, lookups_found, lookups_checked, hwm_kb (VmHWM at the end)
  * and the KV store options both sides use:
- *   block_cache_bytes, write_buffer_bytes, write_buffer_count, block_bytes, compression */
+ *   block_cache_bytes, write_buffer_bytes, write_buffer_count, block_bytes, compression,
+ *   memtable_bloom_pct */
 #include "bench_util.h"
 
 #include <sys/resource.h>
@@ -87,7 +88,7 @@ static void run_db_bench(const char *bin, const char *work, long keys, const fl_
     char dir[600];
     snprintf(dir, sizeof(dir), "%s/db_bench", work);
     fb_rmtree(dir);
-    char a[16][96];
+    char a[20][96];
     int n = 0;
     snprintf(a[n++], 96, "--db=%s", dir);
     snprintf(a[n++], 96, "--benchmarks=fillrandom,readrandom");
@@ -100,12 +101,14 @@ static void run_db_bench(const char *bin, const char *work, long keys, const fl_
     snprintf(a[n++], 96, "--max_write_buffer_number=%d", kc->write_buffer_count);
     snprintf(a[n++], 96, "--block_size=%" PRIu64, kc->block_bytes);
     snprintf(a[n++], 96, "--compression_type=%s", g_comp_names[kc->compression & 3]);
+    snprintf(a[n++], 96, "--memtable_bloom_size_ratio=%g", kc->memtable_bloom_pct / 100.0);
+    snprintf(a[n++], 96, "--memtable_whole_key_filtering=%s", kc->memtable_bloom_pct > 0 ? "true" : "false");
     snprintf(a[n++], 96, "--bloom_bits=10");
     snprintf(a[n++], 96, "--cache_index_and_filter_blocks=1");
     snprintf(a[n++], 96, "--open_files=256");
     snprintf(a[n++], 96, "--max_background_jobs=2");
     snprintf(a[n++], 96, "--seed=1");
-    char *argv[20] = {(char *)bin};
+    char *argv[24] = {(char *)bin};
     for (int i = 0; i < n; i++) argv[i + 1] = a[i];
     argv[n + 1] = NULL;
     int pfd[2];
@@ -610,10 +613,10 @@ int main(int argc, char **argv) {
     fl_kvenv_conf_defaults(&kc);
     printf("keys %ld\nkey_bytes %d\nvalue_bytes %d\nconnections %d\ndepth %d\nbuckets %d\n"
            "log_format %s\nblock_cache_bytes %" PRIu64 "\nwrite_buffer_bytes %" PRIu64
-           "\nwrite_buffer_count %d\nblock_bytes %" PRIu64 "\ncompression %s\nbatch_kib %s\n",
+           "\nwrite_buffer_count %d\nblock_bytes %" PRIu64 "\ncompression %s\nmemtable_bloom_pct %d\nbatch_kib %s\n",
            keys, KEY_BYTES, VALUE_BYTES, conns, depth, buckets, log_format, kc.block_cache_bytes,
            kc.write_buffer_bytes, kc.write_buffer_count, kc.block_bytes,
-           g_comp_names[kc.compression & 3], sizes);
+           g_comp_names[kc.compression & 3], kc.memtable_bloom_pct, sizes);
     fflush(stdout);
 
     if (strcmp(dbb, "-")) run_db_bench(dbb, work, keys, &kc);

@@ -47,7 +47,9 @@ static void test_write_close_unlink(void **state) {
     assert_int_equal(set.n, 2);
     assert_true(fl_lake_exists(p("a")));
     /* abort: both files go, a file the set does not name stays */
-    assert_int_equal(fl_lakefile_write_new(a, &(fl_lakeset_t){0}, p("other"), "o", 1), FL_ERR_NONE);
+    fl_lakeset_t other = {0};
+    assert_int_equal(fl_lakefile_write_new(a, &other, p("other"), "o", 1), FL_ERR_NONE);
+    fl_lakeset_free(&other);
     fl_lakeset_unlink(&set);
     assert_false(fl_lake_exists(p("a")));
     assert_false(fl_lake_exists(p("b")));

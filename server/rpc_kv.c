@@ -76,7 +76,8 @@ void fl_rpc_put_kv(fl_req_t *req) {
         if (rep) {
             fl_put_result_t res;
             fl_replica_put_kv(rep, req->arena, b->records.data, b->records.len, r->target_columns,
-                              r->n_target_columns, now, &res);
+                              r->n_target_columns, r->has_agg_mode ? r->agg_mode : FL_KV_MERGE_MODE_DEFAULT,
+                              now, &res);
             if (res.err) {
                 err = res.err;
                 why = res.why;
@@ -102,6 +103,23 @@ void fl_rpc_put_kv(fl_req_t *req) {
     fl_write_wait_add(srv, p);
 }
 
+/* The values of one bucket's Lookup, copied once, straight from RocksDB's pinned blocks (or
+ * the staged values) into the request arena. */
+typedef struct fl_lookup_vals_s {
+    fl_arena_t *arena;
+    Fluss__PbValue **vals;
+} fl_lookup_vals_t;
+
+static void fl_lookup_collect(void *arg, size_t i, const uint8_t *v, size_t vl) {
+    fl_lookup_vals_t *lv = arg;
+    if (!v) return; /* absent: a PbValue without values */
+    Fluss__PbValue *pv = lv->vals[i];
+    pv->has_values = 1;
+    pv->values.data = fl_arena_alloc(lv->arena, vl ? vl : 1);
+    memcpy(pv->values.data, v, vl);
+    pv->values.len = vl;
+}
+
 void fl_rpc_lookup(fl_req_t *req) {
     const Fluss__LookupRequest *r = (const Fluss__LookupRequest *)req->body;
     if (fl_kv_v0_refused(req, r->table_id)) {
@@ -116,8 +134,6 @@ void fl_rpc_lookup(fl_req_t *req) {
     }
     Fluss__LookupResponse resp = FLUSS__LOOKUP_RESPONSE__INIT;
     resp.buckets_resp = fl_arena_alloc(req->arena, (r->n_buckets_req + 1) * sizeof(void *));
-    fl_buf_t val;
-    fl_buf_init(&val);
     for (size_t i = 0; i < r->n_buckets_req; i++) {
         const Fluss__PbLookupReqForBucket *b = r->buckets_req[i];
         Fluss__PbLookupRespForBucket *out = fl_arena_alloc(req->arena, sizeof(*out));
@@ -136,23 +152,23 @@ void fl_rpc_lookup(fl_req_t *req) {
             why = "Lookup is only supported on primary-key tables.";
         }
         if (rep) {
-            out->values = fl_arena_alloc(req->arena, (b->n_keys + 1) * sizeof(void *));
-            for (size_t k = 0; k < b->n_keys && !err; k++) {
-                Fluss__PbValue *pv = fl_arena_alloc(req->arena, sizeof(*pv));
-                fluss__pb_value__init(pv);
-                fl_err_t e = fl_replica_lookup(rep, b->keys[k].data, b->keys[k].len, &val);
-                if (e == FL_ERR_NONE) {
-                    pv->has_values = 1;
-                    pv->values.data = fl_arena_alloc(req->arena, val.len ? val.len : 1);
-                    memcpy(pv->values.data, val.p, val.len);
-                    pv->values.len = val.len;
-                } else if (e != FL_ERR__NOENT) {
-                    err = FL_ERR_KV_STORAGE_EXCEPTION;
-                    why = "Reading the KV index failed.";
-                }
-                out->values[out->n_values++] = pv;
+            size_t nk = b->n_keys;
+            const uint8_t **keys = fl_arena_alloc(req->arena, (nk + 1) * sizeof(*keys));
+            size_t *klens = fl_arena_alloc(req->arena, (nk + 1) * sizeof(*klens));
+            fl_lookup_vals_t lv = {req->arena, fl_arena_alloc(req->arena, (nk + 1) * sizeof(void *))};
+            for (size_t k = 0; k < nk; k++) {
+                keys[k] = b->keys[k].data;
+                klens[k] = b->keys[k].len;
+                lv.vals[k] = fl_arena_alloc(req->arena, sizeof(Fluss__PbValue));
+                fluss__pb_value__init(lv.vals[k]);
             }
-            if (err) out->n_values = 0;
+            if (fl_replica_lookup(rep, nk, keys, klens, fl_lookup_collect, &lv)) {
+                err = FL_ERR_KV_STORAGE_EXCEPTION;
+                why = "Reading the KV index failed.";
+            } else {
+                out->values = lv.vals;
+                out->n_values = nk;
+            }
         }
         if (err) {
             out->has_error_code = 1;
@@ -160,7 +176,6 @@ void fl_rpc_lookup(fl_req_t *req) {
             out->error_message = (char *)why;
         }
     }
-    fl_buf_free(&val);
     fl_req_respond(req, &resp.base);
 }
 

@@ -37,6 +37,7 @@ void fl_kvenv_conf_defaults(fl_kvenv_conf_t *c) {
     c->write_buffer_count = 2;
     c->block_bytes = 4096;
     c->compression = 2;
+    c->memtable_bloom_pct = 10;
 }
 
 fl_kvenv_t *fl_kvenv_new(const fl_kvenv_conf_t *conf) {
@@ -80,6 +81,10 @@ fl_kvstore_t *fl_kvstore_open(fl_kvenv_t *env, const char *dir, const char **why
     rocksdb_options_set_keep_log_file_num(kv->opts, 2);
     rocksdb_options_set_max_log_file_size(kv->opts, 1 << 20);
     rocksdb_options_set_max_background_jobs(kv->opts, 2);
+    if (env->conf.memtable_bloom_pct > 0) {
+        rocksdb_options_set_memtable_prefix_bloom_size_ratio(kv->opts, env->conf.memtable_bloom_pct / 100.0);
+        rocksdb_options_set_memtable_whole_key_filtering(kv->opts, 1);
+    }
     static const int comp[] = {rocksdb_no_compression, rocksdb_snappy_compression,
                                rocksdb_lz4_compression, rocksdb_zstd_compression};
     rocksdb_options_set_compression(kv->opts, comp[env->conf.compression & 3]);
@@ -155,6 +160,36 @@ fl_err_t fl_kvstore_get(fl_kvstore_t *kv, const uint8_t *key, size_t klen, fl_bu
     fl_buf_put(out, v, vlen);
     rocksdb_free(v);
     return FL_ERR_NONE;
+}
+
+/* keys per MultiGet call: RocksDB works through a MultiGet in groups of 32 keys, sorted */
+#define FL_KV_MGET_CHUNK 128
+
+fl_err_t fl_kvstore_multi_get(fl_kvstore_t *kv, size_t n, const uint8_t *const *keys,
+                              const size_t *klens, fl_kvstore_get_cb *cb, void *arg) {
+    rocksdb_pinnableslice_t *vals[FL_KV_MGET_CHUNK];
+    char *errs[FL_KV_MGET_CHUNK];
+    fl_err_t ret = FL_ERR_NONE;
+    for (size_t base = 0; base < n; base += FL_KV_MGET_CHUNK) {
+        size_t m = n - base < FL_KV_MGET_CHUNK ? n - base : FL_KV_MGET_CHUNK;
+        rocksdb_batched_multi_get_cf(kv->db, kv->ropts, kv->cf_data, m, (const char *const *)keys + base,
+                                     klens + base, vals, errs, false);
+        for (size_t i = 0; i < m; i++) {
+            if (errs[i]) {
+                if (!ret) fl_log_error("kv", "rocksdb_batched_multi_get_cf() failed: %s", errs[i]);
+                rocksdb_free(errs[i]);
+                ret = FL_ERR_KV_STORAGE_EXCEPTION;
+            } else if (!ret) {
+                size_t vlen = 0;
+                const char *v = NULL;
+                if (vals[i] && !(v = rocksdb_pinnableslice_value(vals[i], &vlen))) v = "";
+                cb(arg, base + i, (const uint8_t *)v, vlen);
+            }
+            if (vals[i]) rocksdb_pinnableslice_destroy(vals[i]);
+        }
+        if (ret) break;
+    }
+    return ret;
 }
 
 int64_t fl_kvstore_applied(const fl_kvstore_t *kv) {

@@ -8,7 +8,15 @@
  *
  * RocksDB's own WAL is on and not synced per write: after a process crash (kill -9) RocksDB
  * recovers its memtable from the WAL in the page cache; after a power loss the tablet replays
- * the bucket's changelog from the applied offset (fl_kv.c).
+ * the bucket's changelog from the applied offset (fl_kv.c). (The tablet writes one batch per
+ * group commit, so the WAL costs one write() of the batch per commit: about 1% of the upsert
+ * path, measured with bench/bench_kv.c; not worth a replay of up to two memtables per bucket
+ * after every kill -9.)
+ *
+ * Reads: the memtables carry a whole-key bloom filter (memtable_prefix_bloom_size_ratio with
+ * memtable_whole_key_filtering), so a point read of a key that is not in a memtable skips the
+ * skip-list search; the tablet reads the current values of a whole KvRecordBatch, and the keys
+ * of a Lookup request, with one batched MultiGet (fl_kvstore_multi_get).
  *
  * Tuning keys (Fluss names): kv.rocksdb.block.cache-size (shared by every bucket of the
  * process), kv.rocksdb.writebuffer.size, kv.rocksdb.writebuffer.count,
@@ -28,9 +36,12 @@ typedef struct fl_kvenv_conf_s {
     int write_buffer_count;
     uint64_t block_bytes;
     int compression;              /* 0 none, 1 snappy, 2 lz4, 3 zstd */
+    int memtable_bloom_pct;       /* memtable whole-key bloom filter, % of the write buffer
+                                   * (0 = none) */
 } fl_kvenv_conf_t;
 
-/** @brief Defaults: 64 MiB cache, 16 MiB write buffers x 2, 4 KiB blocks, LZ4. */
+/** @brief Defaults: 64 MiB cache, 16 MiB write buffers x 2, 4 KiB blocks, LZ4, memtable bloom
+ *  filters of 10% of the write buffer. */
 void fl_kvenv_conf_defaults(fl_kvenv_conf_t *conf /* OUT */);
 /** @brief Shared resources of every KV store of the process (block cache). */
 fl_kvenv_t *fl_kvenv_new(const fl_kvenv_conf_t *conf);
@@ -47,6 +58,15 @@ void fl_kvstore_destroy(fl_kvstore_t *kv, const char *dir);
 /** @returns FL_ERR_NONE with the value appended to out (out is reset first), FL_ERR__NOENT,
  *  or FL_ERR_KV_STORAGE_EXCEPTION. */
 fl_err_t fl_kvstore_get(fl_kvstore_t *kv, const uint8_t *key, size_t klen, fl_buf_t *out);
+/** One key's answer from fl_kvstore_multi_get: val is NULL when the key is absent; the view is
+ *  valid only during the call. */
+typedef void (fl_kvstore_get_cb)(void *arg, size_t i, const uint8_t *val, size_t vlen);
+/** @brief Point reads of n keys with RocksDB's batched MultiGet, in chunks (the keys need not
+ *  be sorted or distinct). cb is called once for every key, i = its index in keys.
+ *  @returns FL_ERR_NONE, or FL_ERR_KV_STORAGE_EXCEPTION (logged) when a read failed; cb may
+ *  have been called for some keys then. */
+fl_err_t fl_kvstore_multi_get(fl_kvstore_t *kv, size_t n, const uint8_t *const *keys,
+                              const size_t *klens, fl_kvstore_get_cb *cb, void *arg);
 /** @returns the applied changelog offset (0 for a new store). */
 int64_t fl_kvstore_applied(const fl_kvstore_t *kv);
 

@@ -3,7 +3,8 @@
  * Write path of one KvRecordBatch:
  *   1. validate (size, magic, CRC, schema id), and the writer sequence (a retry of a batch
  *      already applied answers with its original offsets and changes nothing);
- *   2. for each record, read the current value (staged changes first, then RocksDB), merge
+ *   2. read the current values of the batch's distinct keys at once (staged changes first,
+ *      the others with one batched RocksDB MultiGet); for each record, merge
  *      with the merge engine, and emit changelog rows: +I for a new key, -U (old) and +U (new)
  *      for an update (only +U with table.changelog.image = WAL), -D for a delete of an existing
  *      key, nothing for a delete of a missing key or an update the merge engine ignores;
@@ -13,7 +14,9 @@
  *      writer's sequence still advances);
  *   4. stage the new values with the log offset of their changelog row.
  * Staged changes move into RocksDB, in one write batch with the applied offset, when the
- * group commit moves the high watermark past them (fl_kv_commit). Lookups see staged changes.
+ * group commit moves the high watermark past them (fl_kv_commit): the latest change per key,
+ * in key order (cheap memtable inserts). Lookups see staged changes. With agg_mode OVERWRITE
+ * (Fluss MergeMode) step 2 ignores the merge engine and the delete behaviour.
  *
  * Invariant K1: RocksDB's applied offset A never exceeds what the log holds; every changelog
  * row below A is in RocksDB and none at or above it. At open, rows in [A, log end) are
@@ -22,6 +25,7 @@
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "fl_arrow.h"
@@ -159,6 +163,16 @@ static void fl_kvp_free(fl_kvpending_t *p) {
 
 /* ---- commit and recovery ------------------------------------------------------------------ */
 
+/* key bytes (RocksDB's bytewise order), then offset */
+static int fl_kventry_cmp(const void *x, const void *y) {
+    const fl_kventry_t *a = *(fl_kventry_t *const *)x, *b = *(fl_kventry_t *const *)y;
+    size_t n = a->klen < b->klen ? a->klen : b->klen;
+    int c = memcmp(a->data, b->data, n);
+    if (c) return c;
+    if (a->klen != b->klen) return a->klen < b->klen ? -1 : 1;
+    return (a->offset > b->offset) - (a->offset < b->offset);
+}
+
 fl_err_t fl_kv_commit(fl_replica_t *r) {
     if (!r->kv) return FL_ERR_NONE;
     int64_t hw = fl_logstore_high_watermark(r->log);
@@ -172,14 +186,27 @@ fl_err_t fl_kv_commit(fl_replica_t *r) {
         }
         return FL_ERR_NONE;
     }
-    fl_kvwrite_t *w = fl_kvwrite_new();
+    /* the committed prefix in key order (FIFO order among equal keys), and only the latest
+     * entry of each key: RocksDB inserts a write batch into the memtable's skip list one entry
+     * after the other, reusing the previous insert position, so sorted keys cost a short walk
+     * each instead of a search from the top */
+    size_t n = 0;
     fl_kventry_t *e = p->head;
-    while (e && e->offset < hw) {
+    for (; e && e->offset < hw; e = e->next) n++;
+    int64_t applied = e ? e->offset : hw;
+    fl_kventry_t **v = fl_malloc(n * sizeof(*v));
+    n = 0;
+    for (e = p->head; e && e->offset < hw; e = e->next) v[n++] = e;
+    qsort(v, n, sizeof(*v), fl_kventry_cmp);
+    fl_kvwrite_t *w = fl_kvwrite_new();
+    for (size_t i = 0; i < n; i++) {
+        e = v[i];
+        if (i + 1 < n && v[i + 1]->klen == e->klen && !memcmp(v[i + 1]->data, e->data, e->klen))
+            continue; /* a later change of the same key follows */
         if (e->is_delete) fl_kvwrite_del(w, e->data, e->klen);
         else fl_kvwrite_put(w, e->data, e->klen, e->data + e->klen, e->vlen);
-        e = e->next;
     }
-    int64_t applied = e ? e->offset : hw;
+    fl_free(v);
     fl_err_t err = fl_kvstore_write(r->kv, w, applied);
     fl_kvwrite_free(w);
     if (err) return err;
@@ -341,16 +368,44 @@ void fl_kv_checkpoint(fl_replica_t *r) {
 
 /* ---- reads --------------------------------------------------------------------------------- */
 
-fl_err_t fl_replica_lookup(fl_replica_t *r, const uint8_t *key, size_t klen, fl_buf_t *out) {
+/* RocksDB answers for the keys that have no staged value: i indexes the missing keys */
+typedef struct fl_lookup_s {
+    fl_replica_lookup_cb *cb;
+    void *arg;
+    const size_t *idx;           /* missing key -> caller's index; NULL: the same */
+} fl_lookup_t;
+
+static void fl_lookup_db(void *arg, size_t i, const uint8_t *val, size_t vlen) {
+    fl_lookup_t *l = arg;
+    l->cb(l->arg, l->idx ? l->idx[i] : i, val, vlen);
+}
+
+fl_err_t fl_replica_lookup(fl_replica_t *r, size_t n, const uint8_t *const *keys,
+                           const size_t *klens, fl_replica_lookup_cb *cb, void *arg) {
     if (!r->kv) return FL_ERR_NON_PRIMARY_KEY_TABLE_EXCEPTION;
-    fl_kventry_t *e = fl_kvp_get(r->pending, key, klen);
-    if (e) {
-        if (e->is_delete) return FL_ERR__NOENT;
-        fl_buf_reset(out);
-        fl_buf_put(out, e->data + e->klen, e->vlen);
-        return FL_ERR_NONE;
+    fl_lookup_t l = {cb, arg, NULL};
+    if (!r->pending->n) return fl_kvstore_multi_get(r->kv, n, keys, klens, fl_lookup_db, &l);
+    /* staged values answer first (the latest per key); the rest go to RocksDB together */
+    const uint8_t **mk = fl_malloc((n + 1) * sizeof(*mk));
+    size_t *ml = fl_malloc((n + 1) * sizeof(*ml)), *idx = fl_malloc((n + 1) * sizeof(*idx)), m = 0;
+    for (size_t i = 0; i < n; i++) {
+        fl_kventry_t *e = fl_kvp_get(r->pending, keys[i], klens[i]);
+        if (!e) {
+            mk[m] = keys[i];
+            ml[m] = klens[i];
+            idx[m++] = i;
+        } else if (e->is_delete) {
+            cb(arg, i, NULL, 0);
+        } else {
+            cb(arg, i, e->data + e->klen, e->vlen);
+        }
     }
-    return fl_kvstore_get(r->kv, key, klen, out);
+    l.idx = idx;
+    fl_err_t err = m ? fl_kvstore_multi_get(r->kv, m, mk, ml, fl_lookup_db, &l) : FL_ERR_NONE;
+    fl_free(mk);
+    fl_free(ml);
+    fl_free(idx);
+    return err;
 }
 
 typedef struct fl_pscan_s {
@@ -587,11 +642,35 @@ typedef struct fl_change_s {
     fl_datum_t *row;
 } fl_change_t;
 
+/* The current values of a batch's distinct keys, copied into the request arena. */
+typedef struct fl_kv_olds_s {
+    fl_arena_t *a;
+    fl_view_t *vals;
+    uint8_t *found;
+} fl_kv_olds_t;
+
+static void fl_kv_olds_put(void *arg, size_t i, const uint8_t *val, size_t vlen) {
+    fl_kv_olds_t *o = arg;
+    if (!val) return;
+    uint8_t *p = fl_arena_alloc(o->a, vlen ? vlen : 1);
+    memcpy(p, val, vlen);
+    o->vals[i].p = p;
+    o->vals[i].len = vlen;
+    o->found[i] = 1;
+}
+
 void fl_replica_put_kv(fl_replica_t *r, fl_arena_t *a, const uint8_t *batch, size_t len,
-                       const int32_t *target_cols, size_t n_target, int64_t now_ms,
-                       fl_put_result_t *res) {
+                       const int32_t *target_cols, size_t n_target, int32_t agg_mode,
+                       int64_t now_ms, fl_put_result_t *res) {
     memset(res, 0, sizeof(*res));
     const fl_tablet_table_info_t *ti = &r->table->info;
+    /* MergeMode OVERWRITE (1) bypasses the merge engine: the new row (or its target columns)
+     * replaces the stored one and deletes are allowed whatever table.delete.behavior says
+     * (Fluss KvTablet's DefaultRowMerger with DeleteBehavior.ALLOW); every other value is
+     * DEFAULT (MergeMode.fromValue) */
+    bool overwrite = agg_mode == FL_KV_MERGE_MODE_OVERWRITE;
+    fl_merge_engine_t engine = overwrite ? FL_MERGE_DEFAULT : ti->merge_engine;
+    fl_delete_behavior_t del_behavior = overwrite ? FL_DELETE_ALLOW : ti->delete_behavior;
     if (!r->kv) {
         res->err = FL_ERR_NON_PRIMARY_KEY_TABLE_EXCEPTION;
         res->why = "PutKv is only allowed on primary-key tables.";
@@ -692,43 +771,64 @@ void fl_replica_put_kv(fl_replica_t *r, fl_arena_t *a, const uint8_t *batch, siz
         *FL_STAGE_SLOT(st[nst].key.p, st[nst].key.len) = (uint32_t)(nst + 1);                      \
         nst++;                                                                                     \
     } while (0)
-    fl_buf_t cur;
-    fl_buf_init(&cur);
-    fl_kvbatch_iter_t it;
-    fl_kvbatch_iter_init(&kb, &it);
-    fl_kvrecord_t rec;
-    while (fl_kvbatch_next(&it, &rec)) {
-        /* the current value: earlier records of this batch, then staged, then RocksDB */
+    /* pass 1: the records, and the distinct keys among them, whose current values (staged,
+     * then RocksDB) are read in one batched lookup */
+    fl_kvrecord_t *recs = fl_arena_alloc(a, ((size_t)kb.record_count + 1) * sizeof(*recs));
+    uint32_t *rkey = fl_arena_alloc(a, ((size_t)kb.record_count + 1) * sizeof(uint32_t));
+    const uint8_t **dk = fl_arena_alloc(a, ((size_t)kb.record_count + 1) * sizeof(*dk));
+    size_t *dkl = fl_arena_alloc(a, ((size_t)kb.record_count + 1) * sizeof(*dkl));
+    uint32_t *kslots = fl_arena_calloc(a, (smask + 1) * sizeof(uint32_t));
+    size_t nrec = 0, nkeys = 0;
+    {
+        fl_kvbatch_iter_t it;
+        fl_kvbatch_iter_init(&kb, &it);
+        fl_kvrecord_t rec;
+        while (nrec < (size_t)kb.record_count && fl_kvbatch_next(&it, &rec)) {
+            size_t i = (size_t)fl_kvhash(rec.key.p, rec.key.len) & smask;
+            while (kslots[i] && !(dkl[kslots[i] - 1] == rec.key.len &&
+                                  !memcmp(dk[kslots[i] - 1], rec.key.p, rec.key.len)))
+                i = (i + 1) & smask;
+            if (!kslots[i]) {
+                dk[nkeys] = rec.key.p;
+                dkl[nkeys] = rec.key.len;
+                kslots[i] = (uint32_t)++nkeys;
+            }
+            rkey[nrec] = kslots[i] - 1;
+            recs[nrec++] = rec;
+        }
+        if (it.rd.err) {
+            res->err = FL_ERR_CORRUPT_RECORD_EXCEPTION;
+            res->why = "A KV record does not decode.";
+            return;
+        }
+    }
+    fl_kv_olds_t olds = {a, fl_arena_calloc(a, (nkeys + 1) * sizeof(fl_view_t)),
+                         fl_arena_calloc(a, nkeys + 1)};
+    if (fl_replica_lookup(r, nkeys, dk, dkl, fl_kv_olds_put, &olds)) {
+        res->err = FL_ERR_KV_STORAGE_EXCEPTION;
+        res->why = "Reading the current value failed.";
+        return;
+    }
+    /* pass 2: merge and build the changelog */
+    for (size_t ri = 0; ri < nrec; ri++) {
+        const fl_kvrecord_t rec = recs[ri];
+        /* the current value: earlier records of this batch, then staged or stored (pass 1) */
         const uint8_t *oldv = NULL;
         size_t oldlen = 0;
         bool have_old = false;
-        {
-            uint32_t hit = *FL_STAGE_SLOT(rec.key.p, rec.key.len);
-            if (hit) {
-                const fl_stage_t *sp = &st[hit - 1];
-                have_old = !sp->del;
-                if (have_old) {
-                    oldv = sp->val->p;
-                    oldlen = sp->val->len;
-                }
-                goto found_old;
+        uint32_t hit = *FL_STAGE_SLOT(rec.key.p, rec.key.len);
+        if (hit) {
+            const fl_stage_t *sp = &st[hit - 1];
+            have_old = !sp->del;
+            if (have_old) {
+                oldv = sp->val->p;
+                oldlen = sp->val->len;
             }
+        } else if (olds.found[rkey[ri]]) {
+            have_old = true;
+            oldv = olds.vals[rkey[ri]].p;
+            oldlen = olds.vals[rkey[ri]].len;
         }
-        err = fl_replica_lookup(r, rec.key.p, rec.key.len, &cur);
-        if (err && err != FL_ERR__NOENT) {
-            res->err = FL_ERR_KV_STORAGE_EXCEPTION;
-            res->why = "Reading the current value failed.";
-            goto out;
-        }
-        have_old = !err;
-        err = FL_ERR_NONE; /* NOENT is an answer here; the changelog build below reads err */
-        if (have_old) {
-            uint8_t *copy = fl_arena_alloc(a, cur.len ? cur.len : 1);
-            memcpy(copy, cur.p, cur.len);
-            oldv = copy;
-            oldlen = cur.len;
-        }
-    found_old:;
         fl_datum_t *old_row = NULL;
         if (have_old) {
             int16_t sid;
@@ -741,8 +841,8 @@ void fl_replica_put_kv(fl_replica_t *r, fl_arena_t *a, const uint8_t *batch, siz
             }
         }
         if (rec.is_delete) {
-            if (ti->delete_behavior == FL_DELETE_IGNORE) continue;
-            if (ti->delete_behavior == FL_DELETE_DISABLE) {
+            if (del_behavior == FL_DELETE_IGNORE) continue;
+            if (del_behavior == FL_DELETE_DISABLE) {
                 res->err = FL_ERR_DELETION_DISABLED_EXCEPTION;
                 res->why = "Delete operations are disabled for this table. The table.delete.behavior is set to 'disable'.";
                 goto out;
@@ -800,13 +900,13 @@ void fl_replica_put_kv(fl_replica_t *r, fl_arena_t *a, const uint8_t *batch, siz
             }
         }
         if (have_old) {
-            if (ti->merge_engine == FL_MERGE_FIRST_ROW) continue;
-            if (ti->merge_engine == FL_MERGE_VERSIONED && ti->version_col >= 0) {
+            if (engine == FL_MERGE_FIRST_ROW) continue;
+            if (engine == FL_MERGE_VERSIONED && ti->version_col >= 0) {
                 const fl_type_t *vt = &ti->row_type->children[ti->version_col];
                 if (fl_datum_cmp_version(vt, &new_row[ti->version_col], &old_row[ti->version_col]) < 0)
                     continue; /* an older version: ignored */
             }
-            if (ti->merge_engine == FL_MERGE_AGGREGATION) {
+            if (engine == FL_MERGE_AGGREGATION) {
                 new_row = fl_agg_row(r->table, a, old_row, new_row, target_cols, n_target);
             } else if (n_target) {
                 /* partial update: non-target columns keep their stored values */
@@ -839,11 +939,6 @@ void fl_replica_put_kv(fl_replica_t *r, fl_arena_t *a, const uint8_t *batch, siz
             ch[nch++] = (fl_change_t){ti->changelog_wal ? FL_CHANGE_UPDATE_AFTER : FL_CHANGE_INSERT, new_row};
         }
         FL_STAGE_PUSH(rec.key, nv, false, nch - 1);
-    }
-    if (it.rd.err) {
-        res->err = FL_ERR_CORRUPT_RECORD_EXCEPTION;
-        res->why = "A KV record does not decode.";
-        goto out;
     }
     {
         /* the changelog batch */
@@ -899,7 +994,6 @@ void fl_replica_put_kv(fl_replica_t *r, fl_arena_t *a, const uint8_t *batch, siz
         res->next_offset = ar.next_offset;
     }
 out:
-    fl_buf_free(&cur);
     FL_UNUSED(fl_kvp_truncate);
 #undef FL_STAGE_SLOT
 #undef FL_STAGE_PUSH

@@ -142,16 +142,27 @@ typedef struct fl_put_result_s {
     bool duplicate;
 } fl_put_result_t;
 
+/* PutKvRequest.agg_mode (Fluss MergeMode): 0 DEFAULT merges through the table's merge engine;
+ * 1 OVERWRITE replaces the stored row (undo of a Flink failover); other values mean DEFAULT. */
+#define FL_KV_MERGE_MODE_DEFAULT 0
+#define FL_KV_MERGE_MODE_OVERWRITE 1
+
 /** @brief Apply a KvRecordBatch: merge each record with the stored row, append the changelog
  *  batch (+I, -U/+U, -D) to the bucket's log in the table's log format, and stage the new
  *  values; they become visible to the KV index when the changelog is committed.
- *  @param target_cols partial update: column indexes to take from the new row (NULL = all). */
+ *  @param target_cols partial update: column indexes to take from the new row (NULL = all).
+ *  @param agg_mode FL_KV_MERGE_MODE_*. */
 void fl_replica_put_kv(fl_replica_t *r, fl_arena_t *a, const uint8_t *batch, size_t len,
-                       const int32_t *target_cols, size_t n_target, int64_t now_ms,
-                       fl_put_result_t *res /* OUT */);
-/** @brief Look a key up (staged values first, then RocksDB). @returns FL_ERR_NONE with the
- *  stored value (schema id + row) in out, FL_ERR__NOENT, or a storage error. */
-fl_err_t fl_replica_lookup(fl_replica_t *r, const uint8_t *key, size_t klen, fl_buf_t *out);
+                       const int32_t *target_cols, size_t n_target, int32_t agg_mode,
+                       int64_t now_ms, fl_put_result_t *res /* OUT */);
+/** One key's answer from fl_replica_lookup: the stored value (schema id + row), or val NULL
+ *  when the key is absent; the view is valid only during the call. */
+typedef void (fl_replica_lookup_cb)(void *arg, size_t i, const uint8_t *val, size_t vlen);
+/** @brief Look n keys up (staged values first, the others in one batched RocksDB read); cb is
+ *  called once per key, in no particular order, with i = the key's index.
+ *  @returns FL_ERR_NONE or a storage error. */
+fl_err_t fl_replica_lookup(fl_replica_t *r, size_t n, const uint8_t *const *keys,
+                           const size_t *klens, fl_replica_lookup_cb *cb, void *arg);
 /** @brief Every stored value whose key starts with prefix (staged values included). */
 typedef bool (fl_replica_value_cb)(const uint8_t *key, size_t klen, const uint8_t *val,
                                    size_t vlen, void *arg);

@@ -163,6 +163,9 @@ typedef struct op_s {
     const fl_datum_t *row; /* NULL: delete */
 } op_t;
 
+/* PutKv v1 with agg_mode (MergeMode: 0 DEFAULT, 1 OVERWRITE); -1: the field is absent */
+static int32_t put_agg_mode = -1;
+
 static Fluss__PbPutKvRespForBucket *put(int64_t table, const op_t *ops, size_t n, const int32_t *target,
                                         size_t n_target, fl_arena_t *a) {
     fl_buf_t buf, k, v;
@@ -180,7 +183,29 @@ static Fluss__PbPutKvRespForBucket *put(int64_t table, const op_t *ops, size_t n
         fl_kvbatch_builder_append(&b, k.p, k.len, ops[i].row ? v.p : NULL, v.len);
     }
     fl_kvbatch_builder_finish(&b);
-    Fluss__PbPutKvRespForBucket *r = fl_cli_put_kv(fd, -1, table, 0, buf.p, buf.len, target, n_target, a);
+    Fluss__PbPutKvRespForBucket *r;
+    if (put_agg_mode < 0) {
+        r = fl_cli_put_kv(fd, -1, table, 0, buf.p, buf.len, target, n_target, a);
+    } else {
+        Fluss__PbPutKvReqForBucket rb = FLUSS__PB_PUT_KV_REQ_FOR_BUCKET__INIT;
+        rb.records.data = buf.p;
+        rb.records.len = buf.len;
+        Fluss__PbPutKvReqForBucket *bs[] = {&rb};
+        Fluss__PutKvRequest req = FLUSS__PUT_KV_REQUEST__INIT;
+        req.acks = -1;
+        req.table_id = table;
+        req.timeout_ms = 30000;
+        req.n_target_columns = n_target;
+        req.target_columns = (int32_t *)target;
+        req.has_agg_mode = 1;
+        req.agg_mode = put_agg_mode;
+        req.n_buckets_req = 1;
+        req.buckets_req = bs;
+        Fluss__PutKvResponse *resp = (Fluss__PutKvResponse *)fl_cli_call(
+            fd, FL_API_PUT_KV, 1, &req.base, &fluss__put_kv_response__descriptor, a);
+        assert_int_equal(resp->n_buckets_resp, 1);
+        r = resp->buckets_resp[0];
+    }
     fl_buf_free(&buf);
     fl_buf_free(&k);
     fl_buf_free(&v);
@@ -481,6 +506,53 @@ static void test_deletes(void **state) {
     expect_changelog(tid_allow, at, (uint8_t[]){FL_CHANGE_INSERT}, (const fl_datum_t *[]){r1}, 1);
 }
 
+/* PutKv agg_mode (Fluss MergeMode, KvTablet.putAsLeader): 1 OVERWRITE bypasses the merge engine
+ * (DefaultRowMerger with DeleteBehavior.ALLOW): the row replaces the stored one, partial updates
+ * take the target columns as given, deletes remove the row although the table ignores deletes;
+ * 0 and unknown values (MergeMode.fromValue) aggregate as usual. */
+static void test_agg_mode(void **state) {
+    (void)state;
+    row_t r1, r2, want, p;
+    first_row(r1, 7);
+    op_t o1[] = {{7, r1}};
+    put_ok(tid, o1, 1, NULL, 0);
+    /* OVERWRITE: the stored row becomes r2 exactly, logged as -U r1, +U r2 */
+    first_row(r2, 7);
+    set_i(r2, S_I, 1000);
+    set_s(r2, LA, "w");
+    int64_t at = latest(tid);
+    put_agg_mode = 1;
+    op_t o2[] = {{7, r2}};
+    put_ok(tid, o2, 1, NULL, 0);
+    expect_stored(tid, 7, r2);
+    expect_changelog(tid, at, (uint8_t[]){FL_CHANGE_UPDATE_BEFORE, FL_CHANGE_UPDATE_AFTER},
+                     (const fl_datum_t *[]){r1, r2}, 2);
+    /* OVERWRITE partial update: the target column takes the new value, no sum */
+    nulls(p, 7);
+    set_i(p, S_I, 3);
+    int32_t target[] = {K, S_I};
+    put_ok(tid, (op_t[]){{7, p}}, 1, target, 2);
+    memcpy(want, r2, sizeof(row_t));
+    set_i(want, S_I, 3);
+    expect_stored(tid, 7, want);
+    /* agg_mode 0 and an unknown value aggregate again */
+    put_agg_mode = 0;
+    put_ok(tid, (op_t[]){{7, p}}, 1, target, 2);
+    set_i(want, S_I, 6);
+    expect_stored(tid, 7, want);
+    put_agg_mode = 5;
+    put_ok(tid, (op_t[]){{7, p}}, 1, target, 2);
+    set_i(want, S_I, 9);
+    expect_stored(tid, 7, want);
+    /* OVERWRITE delete on a table whose deletes are ignored: the row goes (-D) */
+    put_agg_mode = 1;
+    at = latest(tid);
+    put_ok(tid, (op_t[]){{7, NULL}}, 1, NULL, 0);
+    expect_stored(tid, 7, NULL);
+    expect_changelog(tid, at, (uint8_t[]){FL_CHANGE_DELETE}, (const fl_datum_t *[]){want}, 1);
+    put_agg_mode = -1;
+}
+
 static void expect_create_refused(const char *name, const char *json, const char *msg) {
     Fluss__PbTablePath tp = FLUSS__PB_TABLE_PATH__INIT;
     tp.database_name = "fluss";
@@ -556,7 +628,8 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_functions),     cmocka_unit_test(test_same_batch),
         cmocka_unit_test(test_partial_update), cmocka_unit_test(test_deletes),
-        cmocka_unit_test(test_invalid_tables), cmocka_unit_test(test_after_restart),
+        cmocka_unit_test(test_invalid_tables), cmocka_unit_test(test_agg_mode),
+        cmocka_unit_test(test_after_restart),
     };
     return cmocka_run_group_tests_name("0012-kv_aggregation", tests, setup, teardown);
 }
