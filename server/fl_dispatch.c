@@ -55,6 +55,9 @@ static const fl_handler_entry_t fl_handlers[] = {
     {FL_API_DROP_KV_SNAPSHOT_LEASE, fl_rpc_drop_kv_snapshot_lease, false},
     {FL_API_GET_LATEST_KV_SNAPSHOTS, fl_rpc_kv_snapshots, true},
     {FL_API_GET_LAKE_SNAPSHOT, fl_rpc_get_lake_snapshot, true},
+    {FL_API_LAKE_TIERING_HEARTBEAT, fl_rpc_lake_tiering_heartbeat, true},
+    {FL_API_PREPARE_LAKE_TABLE_SNAPSHOT, fl_rpc_prepare_lake_table_snapshot, true},
+    {FL_API_COMMIT_LAKE_TABLE_SNAPSHOT, fl_rpc_commit_lake_table_snapshot, true},
 };
 
 /* A tablet-server process has no catalog: the APIs that both server types serve and that need

@@ -106,6 +106,8 @@ struct fl_server_s {
     char lake_format[16];
     char lake_warehouse[1024];
     char data_dir[1024];          /* absolute data.dir */
+    struct fl_tiermgr_s *tiermgr; /* lake tiering assignment (catalog roles), owned; made on
+                                   * first use by fl_server_tiermgr (rpc_tiering.c) */
     int64_t auto_partition_ms;    /* auto-partition.check.interval */
     fl_conn_t *conns;             /* open connections */
     int64_t n_conns;
@@ -195,6 +197,12 @@ void fl_rpc_get_lake_snapshot(fl_req_t *req);
 /* rpc_lake.c */
 int fl_server_start_tiering(fl_server_t *srv);
 void fl_server_stop_tiering(fl_server_t *srv);
+/* rpc_tiering.c: an external lake tiering service (Fluss's Flink tiering job) */
+void fl_rpc_lake_tiering_heartbeat(fl_req_t *req);
+void fl_rpc_prepare_lake_table_snapshot(fl_req_t *req);
+void fl_rpc_commit_lake_table_snapshot(fl_req_t *req);
+/** @returns the tiering assignment state (coordinator/fl_tiermgr.h), made on first use. */
+struct fl_tiermgr_s *fl_server_tiermgr(fl_server_t *srv);
 
 /* rpc_log.c */
 /** @brief The replica this process leads for a bucket (opened on first use), or NULL with the

@@ -1,15 +1,24 @@
 /* rpc_lake.c: lake tiering inside the server and the lake bookkeeping RPCs.
  *
- * Scheduling (loop thread, every second): a lake-enabled table whose last round ended at
- * least table.datalake.freshness ago gets a round if none is in flight: for each bucket this
- * process leads, the range [tiered offset, high watermark) is pinned as log slices and handed
- * to the tiering worker (tablet/fl_tiering.c), which writes Paimon or Iceberg tables (the
- * table's table.datalake.format, which must be the server's datalake.format). When the worker
- * is done, the new lake snapshot and offsets are recorded in the catalog (GetLakeSnapshot
- * serves them) and the slices are released. A round that only met empty or header-only
- * batches still moves the offsets.
+ * Scheduling (loop thread): which lake-enabled table is due, and whether this thread or an
+ * external tiering service (rpc_tiering.c) tiers it, is coordinator/fl_tiermgr.h. In short:
+ * this thread is the default; while an external tiering service heartbeats (within 2 min) it
+ * stands aside for due tables, except for a table's first round since start, which it always
+ * does (without data when a service is present: it creates the lake table and adopts a lake
+ * snapshot the coordinator missed). The timer fires when the next table is due (at most 1 s
+ * apart, to notice new tables), so a row waits at most the freshness plus one round.
  *
- * Per table state machine:   IDLE --plan--> IN_FLIGHT --done--> IDLE (last_round_ms = now)
+ * A round: for each bucket this process leads, the range [tiered offset, high watermark) is
+ * pinned as log slices and handed to the tiering worker (tablet/fl_tiering.c), which writes
+ * Paimon or Iceberg tables (the table's table.datalake.format, which must be the server's
+ * datalake.format). When the worker is done, the new lake snapshot and offsets are recorded in
+ * the catalog (GetLakeSnapshot serves them) and the slices are released. A round that only met
+ * empty or header-only batches still moves the offsets.
+ *
+ * Per table:  PENDING --fl_lake_plan: fl_tiermgr_local_begin--> LOCAL (in_flight)
+ *             LOCAL --fl_lake_done: fl_tiermgr_local_end--> SCHEDULED (due a freshness after
+ *             the round was planned; after a failure a freshness after it ended; at once after
+ *             adopting a lake snapshot)
  * The first round of each table after start asks the lake whether it holds a newer tiering
  * snapshot than recorded (crash between the lake commit and the record) and adopts it. */
 #include <errno.h>
@@ -22,15 +31,17 @@
 
 #include "fl_server_int.h"
 #include "fl_tiering.h"
+#include "fl_tiermgr.h"
 #include "fl_vfs.h"
 
 #define FL_TIER_MAX_BYTES_PER_BUCKET (64ull << 20) /* per round: the rest waits for the next */
+#define FL_LAKE_TICK_MAX_MS 1000 /* longest sleep of the scheduler (new tables, config changes) */
 
 typedef struct fl_lake_sched_s {
     int64_t table_id;
     bool in_flight;
     bool checked;          /* resume check done since start */
-    int64_t last_ms;       /* when the last round was planned (or found nothing) */
+    bool bootstrap;        /* the round in flight tiers no data (fl_tiermgr.h rule 4) */
 } fl_lake_sched_t;
 
 static fl_lake_sched_t *fl_lake_sched(fl_server_t *srv, int64_t table_id) {
@@ -40,7 +51,6 @@ static fl_lake_sched_t *fl_lake_sched(fl_server_t *srv, int64_t table_id) {
     fl_lake_sched_t *ls = &srv->lake[srv->n_lake++];
     memset(ls, 0, sizeof(*ls));
     ls->table_id = table_id;
-    ls->last_ms = 0;
     return ls;
 }
 
@@ -78,14 +88,19 @@ static int64_t fl_pin(fl_arena_t *a, fl_replica_t *rep, int64_t start, fl_tier_b
     return off;
 }
 
-static void fl_lake_plan(fl_server_t *srv, const fl_table_t *t, fl_lake_sched_t *ls) {
+/* @returns the tiering job format of a table this thread tiers, or NULL */
+static const char *fl_lake_job_format(const fl_server_t *srv, const fl_table_t *t) {
     const char *fmt = fl_kvs_get(&t->desc.properties, "table.datalake.format");
     /* the server's warehouse belongs to its datalake.format: a table of another format waits */
-    if (!fmt || strcasecmp(fmt, srv->lake_format)) return;
-    const char *job_fmt = !strcasecmp(fmt, "paimon")    ? "paimon"
-                          : !strcasecmp(fmt, "iceberg") ? "iceberg"
-                                                        : NULL;
-    if (!job_fmt) return; /* lance: no tiering */
+    if (!fmt || strcasecmp(fmt, srv->lake_format)) return NULL;
+    return !strcasecmp(fmt, "paimon") ? "paimon" : !strcasecmp(fmt, "iceberg") ? "iceberg" : NULL;
+}
+
+/* Plan a round of t (a PENDING table this thread may take). bootstrap: no data, only the lake
+ * table and the resume check (an external tiering service will tier the data). */
+static void fl_lake_plan(fl_server_t *srv, const fl_table_t *t, fl_lake_sched_t *ls,
+                         const char *job_fmt, bool bootstrap) {
+    fl_tiermgr_t *m = fl_server_tiermgr(srv);
     fl_tier_job_t *job = fl_calloc(1, sizeof(*job));
     job->planned_ms = fl_now_ms();
     job->arena = fl_arena_new(0);
@@ -140,7 +155,7 @@ static void fl_lake_plan(fl_server_t *srv, const fl_table_t *t, fl_lake_sched_t 
             const char *why = NULL;
             fl_replica_t *rep = fl_server_bucket_open(srv, a, t->id, pid >= 0, pid, bk, &err, &why);
             int64_t end = start;
-            if (rep && fl_replica_high_watermark(rep) > start) {
+            if (rep && !bootstrap && fl_replica_high_watermark(rep) > start) {
                 fl_tier_bucket_t *b = &job->buckets[job->n];
                 b->partition_id = pid;
                 b->partition_name = pname ? fl_arena_strndup(a, pname, strlen(pname)) : NULL;
@@ -156,20 +171,32 @@ static void fl_lake_plan(fl_server_t *srv, const fl_table_t *t, fl_lake_sched_t 
             if (end > 0) job->full[job->n_full++] = (fl_tier_full_t){pid, bk, end};
         }
     }
-    if (!any && !job->check_resume) {
+    if (!any && !job->check_resume && !bootstrap) {
         fl_tier_job_free(job);
         fl_free(job);
-        ls->last_ms = fl_now_ms(); /* nothing new: look again after the freshness interval */
+        /* nothing new: look again after the freshness interval */
+        fl_tiermgr_local_end(m, t->id, fl_now_ms(), false);
         return;
     }
     if (fl_vfs_mkdirs(job->offsets_dir)) {
         fl_log_error("tiering", "mkdir() failed: %s (%s)", strerror(errno), job->offsets_dir);
         fl_tier_job_free(job);
         fl_free(job);
+        fl_tiermgr_local_end(m, t->id, fl_now_ms(), false); /* retry after the interval */
         return;
     }
     ls->in_flight = true;
+    ls->bootstrap = bootstrap;
+    fl_tiermgr_local_begin(m, t->id);
     fl_tierer_submit(srv->tierer, job);
+}
+
+static void fl_lake_arm(fl_server_t *srv, int64_t delay_ms) {
+    if (!srv->lake_timer || srv->stopping) return;
+    if (delay_ms < 0) delay_ms = 0;
+    if (delay_ms > FL_LAKE_TICK_MAX_MS) delay_ms = FL_LAKE_TICK_MAX_MS;
+    struct timeval tv = {(time_t)(delay_ms / 1000), (suseconds_t)((delay_ms % 1000) * 1000)};
+    evtimer_add(srv->lake_timer, &tv);
 }
 
 static void fl_lake_done(fl_server_t *srv, fl_tier_job_t *job) {
@@ -178,8 +205,11 @@ static void fl_lake_done(fl_server_t *srv, fl_tier_job_t *job) {
     ls->checked = true;
     /* the next round is due a freshness interval after this one was planned (not after it
      * ended), so a row waits at most the freshness plus one round; a failed round retries a
-     * full interval from now */
-    ls->last_ms = job->err ? fl_now_ms() : job->planned_ms;
+     * full interval from now; after adopting a lake snapshot or a round without data, the
+     * rest at once */
+    int64_t last = job->err ? fl_now_ms() : job->resumed || ls->bootstrap ? 0 : job->planned_ms;
+    if (srv->tiermgr) fl_tiermgr_local_end(srv->tiermgr, job->table_id, last, !job->err);
+    fl_lake_arm(srv, 0);
     const fl_table_t *t = fl_catalog_table_by_id(srv->catalog, job->table_id);
     fl_arena_t *a = fl_arena_new(0);
     const char *why = NULL;
@@ -194,7 +224,6 @@ static void fl_lake_done(fl_server_t *srv, fl_tier_job_t *job) {
                                    job->n_resume, &why))
             fl_log_error("tiering", "recording lake snapshot %" PRId64 " failed: %s",
                          job->resume_snapshot, why);
-        ls->last_ms = 0; /* tier the rest right away */
     } else if (job->err) {
         fl_log_warn("tiering", "round of %s.%s failed: %s (%s); retrying after the freshness interval",
                     job->db, job->table, fl_err2name(job->err), job->why);
@@ -228,22 +257,29 @@ static void fl_lake_tick_cb(evutil_socket_t fd, short what, void *arg) {
     FL_UNUSED(fd);
     FL_UNUSED(what);
     if (srv->stopping) return;
+    fl_tiermgr_t *m = fl_server_tiermgr(srv);
     int64_t now = fl_now_ms();
+    fl_tiermgr_sync(m, srv->catalog, now);
     for (size_t d = 0; d < fl_catalog_database_count(srv->catalog); d++) {
         const fl_database_t *db = fl_catalog_database_at(srv->catalog, d);
         for (size_t i = 0;; i++) {
             const fl_table_t *t = fl_catalog_table_in(srv->catalog, db->name, i);
             if (!t) break;
             if (!fl_table_lake_enabled(t)) continue;
+            const char *job_fmt = fl_lake_job_format(srv, t);
+            if (!job_fmt) {
+                fl_tiermgr_set_ready(m, t->id); /* never tiered here: nothing to wait for */
+                continue;
+            }
             fl_lake_sched_t *ls = fl_lake_sched(srv, t->id);
             if (ls->in_flight) continue;
-            int64_t fresh = 3 * 60000;
-            const char *f = fl_kvs_get(&t->desc.properties, "table.datalake.freshness");
-            if (f) fl_parse_duration_ms(f, &fresh);
-            if (ls->checked && now - ls->last_ms < fresh) continue;
-            fl_lake_plan(srv, t, ls);
+            fl_tier_take_t take = fl_tiermgr_local_may_take(m, t->id, now);
+            if (take == FL_TIER_TAKE_NO) continue;
+            fl_lake_plan(srv, t, ls, job_fmt, take == FL_TIER_TAKE_BOOTSTRAP);
         }
     }
+    int64_t next = fl_tiermgr_next_event(m, now);
+    fl_lake_arm(srv, next == INT64_MAX ? FL_LAKE_TICK_MAX_MS : next - now);
 }
 
 /* The worker wrote a byte: collect finished rounds. */
@@ -272,15 +308,18 @@ int fl_server_start_tiering(fl_server_t *srv) {
     event_add(srv->lake_wake, NULL);
     srv->tierer = fl_tierer_new(fl_lake_notify, srv);
     if (!srv->tierer) return -1;
-    srv->lake_timer = event_new(srv->base, -1, EV_PERSIST, fl_lake_tick_cb, srv);
-    struct timeval tv = {0, 100000}; /* rounds start within 100 ms of being due */
-    evtimer_add(srv->lake_timer, &tv);
+    srv->lake_timer = evtimer_new(srv->base, fl_lake_tick_cb, srv); /* re-armed by each tick */
+    fl_lake_arm(srv, 0);
     fl_log_info("tiering", "lake tiering to %s under %s", srv->lake_format, srv->lake_warehouse);
     return 0;
 }
 
 void fl_server_stop_tiering(fl_server_t *srv) {
-    if (!srv->tierer) return;
+    if (!srv->tierer) {
+        fl_tiermgr_free(srv->tiermgr);
+        srv->tiermgr = NULL;
+        return;
+    }
     fl_tierer_stop(srv->tierer);
     fl_tier_job_t *job;
     while ((job = fl_tierer_take_done(srv->tierer))) fl_lake_done(srv, job);
@@ -294,6 +333,8 @@ void fl_server_stop_tiering(fl_server_t *srv) {
     fl_free(srv->lake);
     srv->lake = NULL;
     srv->n_lake = 0;
+    fl_tiermgr_free(srv->tiermgr);
+    srv->tiermgr = NULL;
 }
 
 /* ---- GetLakeSnapshot (1032) ----------------------------------------------------------------- */
