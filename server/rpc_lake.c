@@ -34,7 +34,12 @@
 #include "fl_tiermgr.h"
 #include "fl_vfs.h"
 
-#define FL_TIER_MAX_BYTES_PER_BUCKET (64ull << 20) /* per round: the rest waits for the next */
+/* Log bytes one round may take, over all its buckets: the worker holds a round's rows in memory
+ * until its commit (about 4 times the log bytes, decoded), so this bounds the tiering thread's
+ * memory. A bucket gets an equal share (at least 1 MiB, whole batches: one batch may exceed
+ * it); a capped round is followed by the next one at once. */
+#define FL_TIER_MAX_BYTES_PER_ROUND (64ull << 20)
+#define FL_TIER_MIN_BYTES_PER_BUCKET (1ull << 20)
 #define FL_LAKE_TICK_MAX_MS 1000 /* longest sleep of the scheduler (new tables, config changes) */
 
 typedef struct fl_lake_sched_s {
@@ -60,7 +65,8 @@ static bool fl_table_lake_enabled(const fl_table_t *t) {
 }
 
 /* Pin [start, hw) of a replica as slices. @returns the end offset covered. */
-static int64_t fl_pin(fl_arena_t *a, fl_replica_t *rep, int64_t start, fl_tier_bucket_t *b) {
+static int64_t fl_pin(fl_arena_t *a, fl_replica_t *rep, int64_t start, fl_tier_bucket_t *b,
+                      uint64_t max_bytes, bool *capped) {
     fl_logstore_t *log = fl_replica_log(rep);
     int64_t hw = fl_logstore_high_watermark(log);
     size_t cap = 4;
@@ -68,9 +74,11 @@ static int64_t fl_pin(fl_arena_t *a, fl_replica_t *rep, int64_t start, fl_tier_b
     b->n_slices = 0;
     int64_t off = start;
     uint64_t bytes = 0;
-    while (off < hw && bytes < FL_TIER_MAX_BYTES_PER_BUCKET) {
+    while (off < hw && bytes < max_bytes) {
         fl_logslice_t sl;
-        if (fl_logstore_read(log, off, 16u << 20, hw, true, &sl)) break;
+        uint64_t want = max_bytes - bytes;
+        if (want > (16u << 20)) want = 16u << 20;
+        if (fl_logstore_read(log, off, want, hw, true, &sl)) break;
         if (!sl.seg || sl.len == 0 || sl.next_offset <= off) {
             if (sl.seg) fl_logslice_release(&sl);
             break;
@@ -85,6 +93,7 @@ static int64_t fl_pin(fl_arena_t *a, fl_replica_t *rep, int64_t start, fl_tier_b
         bytes += sl.len;
         off = sl.next_offset;
     }
+    if (off < hw) *capped = true;
     return off;
 }
 
@@ -161,7 +170,9 @@ static void fl_lake_plan(fl_server_t *srv, const fl_table_t *t, fl_lake_sched_t 
                 b->partition_name = pname ? fl_arena_strndup(a, pname, strlen(pname)) : NULL;
                 b->bucket = bk;
                 b->start = start;
-                end = fl_pin(a, rep, start, b);
+                uint64_t share = FL_TIER_MAX_BYTES_PER_ROUND / (cap - 1);
+                if (share < FL_TIER_MIN_BYTES_PER_BUCKET) share = FL_TIER_MIN_BYTES_PER_BUCKET;
+                end = fl_pin(a, rep, start, b, share, &job->capped);
                 b->end = end;
                 if (end > start) {
                     job->n++;
@@ -205,9 +216,11 @@ static void fl_lake_done(fl_server_t *srv, fl_tier_job_t *job) {
     ls->checked = true;
     /* the next round is due a freshness interval after this one was planned (not after it
      * ended), so a row waits at most the freshness plus one round; a failed round retries a
-     * full interval from now; after adopting a lake snapshot or a round without data, the
-     * rest at once */
-    int64_t last = job->err ? fl_now_ms() : job->resumed || ls->bootstrap ? 0 : job->planned_ms;
+     * full interval from now; after adopting a lake snapshot, a round without data or a
+     * round cut at FL_TIER_MAX_BYTES_PER_ROUND, the rest at once */
+    int64_t last = job->err                                   ? fl_now_ms()
+                   : job->resumed || ls->bootstrap || job->capped ? 0
+                                                                  : job->planned_ms;
     if (srv->tiermgr) fl_tiermgr_local_end(srv->tiermgr, job->table_id, last, !job->err);
     fl_lake_arm(srv, 0);
     const fl_table_t *t = fl_catalog_table_by_id(srv->catalog, job->table_id);

@@ -23,6 +23,9 @@ typedef struct fl_tier_table_s { /* open lake tables, worker-owned */
     int64_t table_id;
     fl_paimon_table_t *pt;     /* format "paimon" */
     fl_iceberg_table_t *it;    /* format "iceberg" */
+    int64_t known;             /* the lake snapshot the coordinator records as latest, as far
+                                * as this handle knows: another writer (an external tiering
+                                * service) committed when a job names a different one */
     struct fl_tier_table_s *next;
 } fl_tier_table_t;
 
@@ -77,6 +80,7 @@ static fl_iceberg_table_t *fl_tier_open_iceberg(fl_tierer_t *t, fl_tier_job_t *j
     x = fl_calloc(1, sizeof(*x));
     x->table_id = job->table_id;
     x->it = it;
+    x->known = job->known_snapshot;
     x->next = t->tables;
     t->tables = x;
     return it;
@@ -98,6 +102,7 @@ static fl_paimon_table_t *fl_tier_open(fl_tierer_t *t, fl_tier_job_t *job) {
     fl_tier_table_t *x = fl_calloc(1, sizeof(*x));
     x->table_id = job->table_id;
     x->pt = pt;
+    x->known = job->known_snapshot;
     x->next = t->tables;
     t->tables = x;
     return pt;
@@ -220,6 +225,14 @@ static void fl_tier_run(fl_tierer_t *t, fl_tier_job_t *job) {
     int64_t t0 = fl_mono_us();
     job->snapshot_id = -1;
     bool ice = fl_tier_is_iceberg(job);
+    fl_tier_table_t *cached = fl_tier_find(t, job->table_id);
+    if (cached && cached->known != job->known_snapshot) {
+        /* someone else committed since this handle's last round (Fluss's tiering service held
+         * the table meanwhile): reopen from the lake's current state */
+        fl_log_info("tiering", "%s.%s: lake snapshot %" PRId64 " was committed by another writer; reopening the table",
+                    job->db, job->table, job->known_snapshot);
+        fl_tier_forget(t, job->table_id);
+    }
     fl_paimon_table_t *pt = NULL;
     fl_iceberg_table_t *ice_t = NULL;
     if (ice) {
@@ -358,6 +371,9 @@ static void fl_tier_run(fl_tierer_t *t, fl_tier_job_t *job) {
         snprintf(job->why, sizeof(job->why), "%s commit failed: %s", ice ? "Iceberg" : "Paimon",
                  why ? why : fl_err2str(err));
         fl_tier_forget(t, job->table_id);
+    } else if (job->snapshot_id >= 0) {
+        fl_tier_table_t *x = fl_tier_find(t, job->table_id);
+        if (x) x->known = job->snapshot_id;
     }
     job->elapsed_us = fl_mono_us() - t0;
 }

@@ -54,6 +54,7 @@ typedef struct fl_tier_job_s {
     int64_t known_snapshot;    /* the coordinator's latest lake snapshot (-1 none) */
     int64_t planned_ms;        /* when the round was planned: it covers the log up to then */
     bool check_resume;         /* first round since start: compare with the lake */
+    bool capped;               /* some bucket's range was cut at the round's byte budget */
     fl_tier_bucket_t *buckets;
     size_t n;
     fl_tier_full_t *full;      /* merged offsets of every bucket after this round */
