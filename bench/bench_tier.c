@@ -14,7 +14,7 @@
  *
  * Phase "tput" (table.datalake.freshness 1s): append `rows` as fast as the server takes them
  * (acks=-1, 8 requests in flight per connection) while rounds run, then poll GetLakeSnapshot
- * every 100 ms until the lake offsets reach the log end. The tiering thread's own figures come
+ * every 10 ms until the lake offsets reach the log end. The tiering thread's own figures come
  * from the server's "lake snapshot N: R rows from B bucket(s), X log bytes, in T ms" lines
  * (sum of R and T), its CPU time from /proc/<pid>/task/<tid>/stat (the one thread with nice 10:
  * tablet/fl_tiering.c lowers its priority), the Parquet bytes from a walk of the lake table
@@ -22,7 +22,7 @@
  * <data>/lake/iceberg/fluss/<table>/data/ for Iceberg).
  *
  * Phase "lag" (freshness 5s, a fresh server): one 1000-row batch every 1000/rate s, round robin
- * over the buckets, for `lag seconds`; GetLakeSnapshot every 100 ms. A batch's lag runs from its
+ * over the buckets, for `lag seconds`; GetLakeSnapshot every 10 ms. A batch's lag runs from its
  * acknowledgement to the first poll whose lake offset for its bucket covers it.
  *
  * Prints "key value" lines for bench/run.sh (names below in main). Exits non-zero when a check
@@ -34,7 +34,7 @@
 #define BT_BUCKETS 3
 #define BT_BATCH_ROWS 1000
 #define BT_DEPTH 8
-#define BT_POLL_S 0.1
+#define BT_POLL_S 0.01
 
 static const char *g_bin, *g_work;
 static const char *g_format = "paimon", *g_pfx = ""; /* g_pfx: "iceberg_" for iceberg */
