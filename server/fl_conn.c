@@ -7,6 +7,11 @@
  *     (when its header is already here) and close, since the stream cannot be resynchronised
  *     without reading the oversized body.
  *   - otherwise wait for the whole frame, then dispatch it (fl_dispatch.c).
+ *   - a frame of at least FL_CONN_DIRECT_MIN bytes is not gathered in the bufferevent: what
+ *     has arrived moves into a buffer of the frame's size, the bufferevent stops reading, and
+ *     the rest is recv()ed straight into that buffer; the request then owns the buffer
+ *     (fl_dispatch_owned), so ProduceLog records are written to the log from where they
+ *     landed: one copy out of the socket instead of three.
  * Backpressure: reading stops while a connection has server.max-inflight-requests-per-connection
  * requests unanswered or more than out_high bytes of unsent responses. */
 #include <arpa/inet.h>
@@ -21,6 +26,9 @@
 #include <event2/buffer.h>
 
 #include "fl_server_int.h"
+
+#define FL_CONN_DIRECT_MIN (64 << 10)
+#define FL_CONN_MAX_SINGLE_IO (1 << 20)
 
 static void fl_conn_read_cb(struct bufferevent *bev, void *arg);
 static void fl_conn_write_cb(struct bufferevent *bev, void *arg);
@@ -91,6 +99,10 @@ void fl_conn_accept(fl_listener_t *lis, evutil_socket_t fd, const struct sockadd
     srv->conns = conn;
     srv->n_conns++;
     bufferevent_setcb(bev, fl_conn_read_cb, fl_conn_write_cb, fl_conn_event_cb, conn);
+    /* libevent moves at most 16 KiB per callback by default: a 1 MiB fetch answer would take 64
+     * sendfile() calls and loop iterations */
+    bufferevent_set_max_single_write(bev, FL_CONN_MAX_SINGLE_IO);
+    bufferevent_set_max_single_read(bev, FL_CONN_DIRECT_MIN);
     if (srv->opts.idle_ms > 0) {
         struct timeval tv = {(time_t)(srv->opts.idle_ms / 1000),
                              (suseconds_t)((srv->opts.idle_ms % 1000) * 1000)};
@@ -106,6 +118,10 @@ void fl_conn_close(fl_conn_t *conn, const char *reason) {
     fl_server_t *srv = conn->srv;
     fl_log_debug("server", "closing connection %llu from %s: %s", (unsigned long long)conn->id,
                  conn->peer, reason);
+    if (conn->big_ev) event_free(conn->big_ev);
+    conn->big_ev = NULL;
+    fl_free(conn->big);
+    conn->big = NULL;
     bufferevent_free(conn->bev);
     conn->bev = NULL;
     if (conn->prev) conn->prev->next = conn->next;
@@ -126,7 +142,7 @@ static bool fl_conn_try_finish(fl_conn_t *conn) {
 }
 
 static void fl_conn_update_reading(fl_conn_t *conn) {
-    if (!conn->bev) return;
+    if (!conn->bev || conn->big) return; /* a large frame is being read: judged after it */
     fl_server_t *srv = conn->srv;
     size_t out = evbuffer_get_length(bufferevent_get_output(conn->bev));
     bool pause = conn->close_after_flush || conn->inflight >= srv->opts.max_inflight ||
@@ -188,10 +204,71 @@ static void fl_conn_reject_frame(fl_conn_t *conn, struct evbuffer *in, int32_t l
     fl_conn_try_finish(conn);
 }
 
+/* The socket of a connection reading a large frame is readable (or idle too long). */
+static void fl_conn_big_cb(evutil_socket_t fd, short what, void *arg) {
+    fl_conn_t *conn = arg;
+    if (what & EV_TIMEOUT) {
+        fl_log_info("server",
+                    "connection %llu from %s idle for netty.connection.max-idle-time (%lld ms) "
+                    "with %zu bytes of an incomplete request; closing",
+                    (unsigned long long)conn->id, conn->peer, (long long)conn->srv->opts.idle_ms,
+                    conn->big_have);
+        fl_conn_close(conn, "idle");
+        return;
+    }
+    ssize_t r = recv(fd, conn->big + conn->big_have, conn->big_len - conn->big_have, 0);
+    if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return;
+    if (r <= 0) {
+        if (r == 0)
+            fl_log_info("server",
+                        "connection %llu from %s closed mid-frame with %zu bytes of an "
+                        "incomplete request; discarded",
+                        (unsigned long long)conn->id, conn->peer, conn->big_have);
+        else
+            fl_log_debug("server", "connection %llu from %s: socket error: %s",
+                         (unsigned long long)conn->id, conn->peer, strerror(errno));
+        fl_conn_close(conn, r == 0 ? "peer closed" : "socket error");
+        return;
+    }
+    conn->big_have += (size_t)r;
+    if (conn->big_have < conn->big_len) return;
+    /* whole: hand it over, and let the bufferevent read what follows */
+    event_del(conn->big_ev);
+    uint8_t *frame = conn->big;
+    size_t len = conn->big_len;
+    conn->big = NULL;
+    conn->big_len = conn->big_have = 0;
+    conn->refs++;
+    conn->frames++;
+    fl_dispatch_owned(conn, frame, len);
+    if (conn->bev) {
+        bufferevent_enable(conn->bev, EV_READ);
+        fl_conn_update_reading(conn);
+    }
+    fl_conn_unref(conn);
+}
+
+/* A large frame of total bytes has begun in `in` (all of in belongs to it): read the rest
+ * straight into its own buffer. */
+static void fl_conn_big_start(fl_conn_t *conn, struct evbuffer *in, size_t total) {
+    fl_server_t *srv = conn->srv;
+    conn->big = fl_malloc(total);
+    conn->big_len = total;
+    conn->big_have = (size_t)evbuffer_remove(in, conn->big, total);
+    bufferevent_disable(conn->bev, EV_READ);
+    if (!conn->big_ev)
+        conn->big_ev = event_new(srv->base, bufferevent_getfd(conn->bev), EV_READ | EV_PERSIST,
+                                 fl_conn_big_cb, conn);
+    struct timeval tv = {(time_t)(srv->opts.idle_ms / 1000),
+                         (suseconds_t)((srv->opts.idle_ms % 1000) * 1000)};
+    event_add(conn->big_ev, srv->opts.idle_ms > 0 ? &tv : NULL);
+}
+
 static void fl_conn_read_cb(struct bufferevent *bev, void *arg) {
     fl_conn_t *conn = arg;
     fl_server_t *srv = conn->srv;
     struct evbuffer *in = bufferevent_get_input(bev);
+    if (conn->big) return; /* reading a large frame itself */
     conn->refs++; /* keep conn alive through handlers that might close it */
     while (conn->bev && !conn->close_after_flush && !conn->read_paused) {
         size_t have = evbuffer_get_length(in);
@@ -208,6 +285,7 @@ static void fl_conn_read_cb(struct bufferevent *bev, void *arg) {
         size_t total = FL_FRAME_PREFIX + (size_t)len;
         if (have < total) {
             /* wait for the rest; read no more than this frame's worth before dispatching */
+            if (total >= FL_CONN_DIRECT_MIN) fl_conn_big_start(conn, in, total);
             break;
         }
         const uint8_t *frame = evbuffer_pullup(in, (ssize_t)total);

@@ -101,7 +101,21 @@ static const char *fl_role_str(unsigned roles) {
     }
 }
 
+static void fl_free_cb(void *p) {
+    fl_free(p);
+}
+
+static void fl_dispatch_x(fl_conn_t *conn, const uint8_t *frame, size_t len, uint8_t *owned);
+
 void fl_dispatch(fl_conn_t *conn, const uint8_t *frame, size_t len) {
+    fl_dispatch_x(conn, frame, len, NULL);
+}
+
+void fl_dispatch_owned(fl_conn_t *conn, uint8_t *frame, size_t len) {
+    fl_dispatch_x(conn, frame, len, frame);
+}
+
+static void fl_dispatch_x(fl_conn_t *conn, const uint8_t *frame, size_t len, uint8_t *owned) {
     fl_server_t *srv = conn->srv;
     fl_reader_t rd;
     fl_rd_init(&rd, frame, len);
@@ -129,6 +143,7 @@ void fl_dispatch(fl_conn_t *conn, const uint8_t *frame, size_t len) {
         fl_log_warn("server", "connection %llu from %s: request %d: %s",
                     (unsigned long long)conn->id, conn->peer, hdr.request_id, msg);
         fl_conn_send_error(conn, hdr.request_id, FL_ERR_UNSUPPORTED_VERSION, msg);
+        fl_free(owned);
         return;
     }
     if (hdr.api_version < api->min_version || hdr.api_version > api->max_version) {
@@ -137,10 +152,12 @@ void fl_dispatch(fl_conn_t *conn, const uint8_t *frame, size_t len) {
         fl_log_warn("server", "connection %llu from %s: request %d: %s",
                     (unsigned long long)conn->id, conn->peer, hdr.request_id, msg);
         fl_conn_send_error(conn, hdr.request_id, FL_ERR_UNSUPPORTED_VERSION, msg);
+        fl_free(owned);
         return;
     }
 
     fl_arena_t *arena = fl_arena_new(0);
+    if (owned) fl_arena_cleanup_add(arena, fl_free_cb, owned);
     fl_req_t *req = fl_arena_calloc(arena, sizeof(*req));
     req->conn = conn;
     req->arena = arena;
@@ -151,7 +168,10 @@ void fl_dispatch(fl_conn_t *conn, const uint8_t *frame, size_t len) {
     req->api = iapi ? NULL : api;
     req->raw = rd.p + rd.off;
     req->raw_len = fl_rd_remaining(&rd);
-    req->body = fl_pb_unpack(arena, api->request, req->raw, req->raw_len, &why);
+    req->body = NULL;
+    if (owned && !iapi && hdr.api_key == FL_API_PRODUCE_LOG) /* records stay in the frame */
+        req->body = fl_rpc_produce_log_decode(arena, req->raw, req->raw_len);
+    if (!req->body) req->body = fl_pb_unpack(arena, api->request, req->raw, req->raw_len, &why);
     conn->inflight++;
     conn->refs++;
     if (!req->body) {

@@ -501,7 +501,15 @@ static int fl_server_open_tablet(fl_server_t *srv, fl_config_t *conf, const char
                      : !strcasecmp(comp, "zstd") ? 3 : 2;
     srv->kvenv = fl_kvenv_new(&kc);
     tc.kvenv = srv->kvenv;
+    /* segment writes and fsyncs run on the tablet's I/O threads; the loop comes round (and
+     * before_sleep commits) when they finish */
+    tc.write_behind = true;
     srv->tablet = fl_tablet_new(&tc, srv->tablet_id);
+    int iofd = fl_tablet_io_fd(srv->tablet);
+    if (iofd >= 0) {
+        srv->io_wake = event_new(srv->base, iofd, EV_READ | EV_PERSIST, fl_server_tick_cb, srv);
+        event_add(srv->io_wake, NULL);
+    }
     /* the loop must come round for the background flush even when idle */
     srv->tick_timer = event_new(srv->base, -1, EV_PERSIST, fl_server_tick_cb, srv);
     struct timeval tv = {1, 0};
@@ -548,6 +556,7 @@ void fl_server_free(fl_server_t *srv) {
     fl_server_stop_tiering(srv);
     if (srv->auto_partition_timer) event_free(srv->auto_partition_timer);
     if (srv->tick_timer) event_free(srv->tick_timer);
+    if (srv->io_wake) event_free(srv->io_wake);
     fl_tablet_free(srv->tablet);
     fl_kvenv_free(srv->kvenv);
     if (srv->liveness_timer) event_free(srv->liveness_timer);

@@ -50,6 +50,11 @@ struct fl_conn_s {
     bool read_paused;        /* reading disabled for backpressure */
     int64_t frames;          /* requests read */
     fl_conn_t *prev, *next;  /* srv->conns */
+    /* a large frame read straight from the socket into its own buffer (fl_conn.c) */
+    uint8_t *big;            /* the whole frame, prefix included; NULL when none */
+    size_t big_len, big_have;
+    struct event *big_ev;    /* EV_READ on the socket while big fills (the bufferevent's
+                              * reading is disabled meanwhile) */
 };
 
 struct fl_req_s {
@@ -97,6 +102,7 @@ struct fl_server_s {
     struct fl_produce_s *pending_produce; /* produce responses waiting for a group commit */
     struct fl_fetch_s *parked_fetches;    /* long polls waiting for data */
     struct event *tick_timer;     /* wakes the loop each second for background flushes */
+    struct event *io_wake;        /* the tablet's write-behind jobs finished (fl_tablet_io_fd) */
     /* lake tiering (local role with datalake.format set) */
     struct fl_tierer_s *tierer;
     struct fl_lake_sched_s *lake; /* per lake-enabled table */
@@ -153,6 +159,9 @@ void fl_coordlink_free(fl_coordlink_t *link);
 typedef void (fl_handler_cb)(fl_req_t *req);
 /** @brief Route one complete frame (prefix included) read from conn. */
 void fl_dispatch(fl_conn_t *conn, const uint8_t *frame, size_t len);
+/** @brief fl_dispatch of a frame in its own fl_malloc'd buffer, which the request takes over
+ *  (freed with its arena): decoders may then keep views into it (fl_rpc_produce_log_decode). */
+void fl_dispatch_owned(fl_conn_t *conn, uint8_t *frame, size_t len);
 /** @returns the handler for key in this server's roles, or NULL. */
 fl_handler_cb *fl_dispatch_handler(const fl_server_t *srv, int key);
 
@@ -183,6 +192,10 @@ void fl_rpc_forward(fl_req_t *req);
 void fl_rpc_init_writer(fl_req_t *req);
 void fl_rpc_fs_token(fl_req_t *req);
 void fl_rpc_produce_log(fl_req_t *req);
+/** @brief Decode a ProduceLogRequest body with records as views into body (no copy), which
+ *  must outlive the request. Only the plain encoding (each field once, no unknown fields) is
+ *  taken; @returns NULL otherwise, and protobuf-c then decodes it (and explains errors). */
+ProtobufCMessage *fl_rpc_produce_log_decode(fl_arena_t *arena, const uint8_t *body, size_t len);
 void fl_rpc_fetch_log(fl_req_t *req);
 void fl_rpc_list_offsets(fl_req_t *req);
 void fl_rpc_put_kv(fl_req_t *req);

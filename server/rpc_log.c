@@ -2,9 +2,10 @@
  * ProduceLog, FetchLog with long polling and column projection, ListOffsets, and
  * GetFileSystemSecurityToken. Decode -> tablet/ -> encode.
  *
- * Produce responses with acks 1 or -1 wait for the next group commit (fl_server_before_sleep):
- * the batches are in the page cache when the handler returns, and the commit makes them
- * durable (per the flush policy) and visible before anyone is told. Fetches that find fewer
+ * Produce responses with acks 1 or -1 wait for the group commit (fl_server_before_sleep): the
+ * batches have their offsets when the handler returns and are written from the request arena
+ * by the tablet's writer thread; a commit after that write (and, per the flush policy, the
+ * fsync) makes them visible before anyone is told. Fetches that find fewer
  * than min_bytes park until a high watermark moves or max_wait_ms passes. */
 #include <inttypes.h>
 #include <stdio.h>
@@ -20,6 +21,7 @@
 #include "fl_row.h"
 #include "fl_logbatch.h"
 #include "fl_logrecord.h"
+#include "fl_reader.h"
 #include "fl_server_int.h"
 
 #define FETCH_FROM_EARLIEST (-2)
@@ -184,6 +186,104 @@ void fl_rpc_fs_token(fl_req_t *req) {
 
 /* ---- ProduceLog -------------------------------------------------------------------------------- */
 
+/* ProduceLogRequest without copying the records (fluss.proto; protobuf wire format):
+ *   1 acks (varint, required)  2 table_id (varint, required)  3 timeout_ms (varint, required)
+ *   4 buckets_req (length-delimited, repeated): PbProduceLogReqForBucket
+ *       1 partition_id (varint, optional)  2 bucket_id (varint, required)
+ *       3 records (length-delimited, required)
+ * Anything else (unknown or repeated scalar fields, other wire types, a missing required
+ * field, a bad varint or length) returns NULL: protobuf-c then decodes the body as usual, so
+ * errors read the same either way. Varints of int32 fields are truncated as protobuf does. */
+static bool fl_produce_decode_bucket(fl_arena_t *a, fl_reader_t *rd,
+                                     Fluss__PbProduceLogReqForBucket **out) {
+    Fluss__PbProduceLogReqForBucket *b = fl_arena_alloc(a, sizeof(*b));
+    fluss__pb_produce_log_req_for_bucket__init(b);
+    unsigned seen = 0;
+    while (fl_rd_remaining(rd) && !rd->err) {
+        uint64_t key = fl_rd_uvarint(rd);
+        unsigned field = (unsigned)(key >> 3), wt = (unsigned)(key & 7);
+        if (field < 1 || field > 3 || (seen & (1u << field))) return false;
+        seen |= 1u << field;
+        if (field == 3) {
+            if (wt != 2) return false;
+            uint64_t n = fl_rd_uvarint(rd);
+            if (rd->err || n > fl_rd_remaining(rd)) return false;
+            fl_view_t v = fl_rd_bytes(rd, (size_t)n);
+            b->records.data = (uint8_t *)v.p; /* the frame is the request's: ours to stamp */
+            b->records.len = v.len;
+            continue;
+        }
+        if (wt != 0) return false;
+        uint64_t v = fl_rd_uvarint(rd);
+        if (field == 1) {
+            b->has_partition_id = 1;
+            b->partition_id = (int64_t)v;
+        } else {
+            b->bucket_id = (int32_t)v;
+        }
+    }
+    if (rd->err || (seen & 0xC) != 0xC) return false;
+    *out = b;
+    return true;
+}
+
+ProtobufCMessage *fl_rpc_produce_log_decode(fl_arena_t *a, const uint8_t *body, size_t len) {
+    Fluss__ProduceLogRequest *r = fl_arena_alloc(a, sizeof(*r));
+    fluss__produce_log_request__init(r);
+    fl_reader_t rd;
+    fl_rd_init(&rd, body, len);
+    unsigned seen = 0;
+    size_t cap = 0;
+    while (fl_rd_remaining(&rd) && !rd.err) {
+        uint64_t key = fl_rd_uvarint(&rd);
+        unsigned field = (unsigned)(key >> 3), wt = (unsigned)(key & 7);
+        if (field < 1 || field > 4) return NULL;
+        if (field == 4) {
+            if (wt != 2) return NULL;
+            uint64_t n = fl_rd_uvarint(&rd);
+            if (rd.err || n > fl_rd_remaining(&rd)) return NULL;
+            fl_reader_t sub;
+            fl_rd_narrow(&rd, (size_t)n, &sub);
+            if (r->n_buckets_req == cap) { /* grows with what decodes, never from a count */
+                size_t ncap = cap ? cap * 2 : 4;
+                Fluss__PbProduceLogReqForBucket **nb = fl_arena_alloc(a, ncap * sizeof(*nb));
+                if (cap) memcpy(nb, r->buckets_req, cap * sizeof(*nb));
+                r->buckets_req = nb;
+                cap = ncap;
+            }
+            if (!fl_produce_decode_bucket(a, &sub, &r->buckets_req[r->n_buckets_req])) return NULL;
+            r->n_buckets_req++;
+            continue;
+        }
+        if (wt != 0 || (seen & (1u << field))) return NULL;
+        seen |= 1u << field;
+        uint64_t v = fl_rd_uvarint(&rd);
+        if (field == 1) r->acks = (int32_t)v;
+        else if (field == 2) r->table_id = (int64_t)v;
+        else r->timeout_ms = (int32_t)v;
+    }
+    if (rd.err || (seen & 0xE) != 0xE) return NULL;
+#ifndef NDEBUG
+    /* debug builds: protobuf-c must read the same request */
+    const char *why = NULL;
+    const Fluss__ProduceLogRequest *pb = (const Fluss__ProduceLogRequest *)fl_pb_unpack(
+        a, &fluss__produce_log_request__descriptor, body, len, &why);
+    bool same = pb && pb->acks == r->acks && pb->table_id == r->table_id &&
+                pb->timeout_ms == r->timeout_ms && pb->n_buckets_req == r->n_buckets_req;
+    for (size_t i = 0; same && i < r->n_buckets_req; i++) {
+        const Fluss__PbProduceLogReqForBucket *x = pb->buckets_req[i], *y = r->buckets_req[i];
+        same = x->has_partition_id == y->has_partition_id && x->partition_id == y->partition_id &&
+               x->bucket_id == y->bucket_id && x->records.len == y->records.len &&
+               (!y->records.len || !memcmp(x->records.data, y->records.data, y->records.len));
+    }
+    if (!same) {
+        fl_log_error("server", "ProduceLog decoders disagree (%s)", why ? why : "fields differ");
+        abort();
+    }
+#endif
+    return &r->base;
+}
+
 static void fl_produce_fail_bucket(fl_produce_t *p, size_t i, fl_err_t code, const char *msg) {
     Fluss__PbProduceLogRespForBucket *out = p->resp.buckets_resp[i];
     out->has_base_offset = 0;
@@ -245,8 +345,13 @@ void fl_rpc_produce_log(fl_req_t *req) {
         }
         if (rep) {
             fl_append_result_t res;
-            /* records is a protobuf-c copy in the request arena: ours to stamp */
-            fl_replica_append(rep, req->arena, b->records.data, b->records.len, now, &res);
+            /* records is in the request arena: ours to stamp, and alive until the response,
+             * which waits for the write to settle (fl_produce_complete), so it is written from
+             * there. acks=0 answers at once: its bytes are copied for the writer. */
+            if (r->acks == 0)
+                fl_replica_append(rep, req->arena, b->records.data, b->records.len, now, &res);
+            else
+                fl_replica_append_inplace(rep, req->arena, b->records.data, b->records.len, now, &res);
             if (res.err) {
                 err = res.err;
                 why = res.why;
@@ -282,6 +387,11 @@ static void fl_produce_complete(fl_server_t *srv) {
             fl_replica_t *rep = p->replicas[i];
             if (!rep) continue;
             if (fl_replica_failed(rep)) {
+                /* the writer thread may still read this request's bytes: wait for it */
+                if (fl_replica_writes_pending(rep)) {
+                    ready = false;
+                    continue;
+                }
                 p->fail(p, i, FL_ERR_LOG_STORAGE_EXCEPTION, "The bucket's log failed to sync.");
                 p->replicas[i] = NULL;
             } else if (fl_replica_high_watermark(rep) < p->targets[i]) {
@@ -691,7 +801,7 @@ void fl_server_before_sleep(fl_server_t *srv) {
 /* Shutdown: answer everything that waits. */
 void fl_rpc_log_drain(fl_server_t *srv) {
     if (!srv->tablet) return;
-    fl_tablet_commit(srv->tablet, fl_now_ms());
+    fl_tablet_commit_wait(srv->tablet, fl_now_ms());
     fl_produce_complete(srv);
     while (srv->parked_fetches) {
         fl_fetch_t *f = srv->parked_fetches;
@@ -704,7 +814,8 @@ void fl_rpc_log_drain(fl_server_t *srv) {
  * are answered first (their data is going away with the table), fetches answer with what the
  * catalog now says. Called before fl_tablet_retain(). */
 void fl_rpc_log_forget_dropped(fl_server_t *srv) {
-    fl_tablet_commit(srv->tablet, fl_now_ms());
+    /* every write in flight lands (requests' bytes are read by the writer thread until then) */
+    fl_tablet_commit_wait(srv->tablet, fl_now_ms());
     fl_produce_complete(srv);
     for (fl_produce_t *p = srv->pending_produce; p; p = p->next)
         for (size_t i = 0; i < p->n; i++)

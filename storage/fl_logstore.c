@@ -4,9 +4,12 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #include "fl_crc32c.h"
 #include "fl_log.h"
@@ -36,7 +39,20 @@ struct fl_logstore_s {
     int64_t rp_offset, rp_seg;
     uint64_t rp_pos;
     int64_t rp_max_ts;
+    /* write-behind (fl_logio_t) */
+    fl_logio_t *io;
+    size_t io_jobs;           /* queued, running or finished but not applied (write + sync) */
+    size_t w_jobs;            /* ... of them writes */
+    uint64_t w_bytes;         /* bytes of those writes */
+    uint32_t w_batches;
+    int64_t a_next;           /* while w_jobs: next offset to assign */
+    uint64_t a_pos;           /* ... and its byte position in the active segment */
+    int64_t a_ts;             /* largest commit timestamp assigned */
+    bool sync_busy;           /* a sync job of fl_logstore_sync_start is out */
+    bool w_failed;            /* @owner: writer thread. A write failed: discard the rest (L6) */
 };
+
+static void fl_log_wait_io(fl_logstore_t *log, bool writes_only);
 
 typedef struct fl_rp_s {
     uint16_t flags;
@@ -60,7 +76,13 @@ static fl_segment_t *fl_active(const fl_logstore_t *log) {
 }
 
 int64_t fl_logstore_start_offset(const fl_logstore_t *log) { return log->lso; }
-int64_t fl_logstore_end_offset(const fl_logstore_t *log) { return fl_active(log)->next_offset; }
+int64_t fl_logstore_end_offset(const fl_logstore_t *log) {
+    return log->w_jobs ? log->a_next : fl_active(log)->next_offset;
+}
+int64_t fl_logstore_written_offset(const fl_logstore_t *log) { return fl_active(log)->next_offset; }
+bool fl_logstore_io_pending(const fl_logstore_t *log) { return log->io_jobs > 0; }
+fl_logio_t *fl_logstore_io(const fl_logstore_t *log) { return log->io; }
+bool fl_logstore_sync_busy(const fl_logstore_t *log) { return log->sync_busy; }
 int64_t fl_logstore_high_watermark(const fl_logstore_t *log) { return log->hw; }
 int64_t fl_logstore_flushed_offset(const fl_logstore_t *log) { return log->flushed; }
 size_t fl_logstore_segment_count(const fl_logstore_t *log) { return log->n_segs; }
@@ -77,7 +99,7 @@ uint64_t fl_logstore_size_bytes(const fl_logstore_t *log) {
 }
 
 void fl_logstore_set_high_watermark(fl_logstore_t *log, int64_t hw) {
-    int64_t leo = fl_logstore_end_offset(log);
+    int64_t leo = fl_logstore_written_offset(log);
     log->hw = hw < log->lso ? log->lso : hw > leo ? leo : hw;
 }
 
@@ -248,6 +270,7 @@ fl_err_t fl_logstore_open(const char *dir, const fl_logstore_conf_t *conf, fl_lo
     if (log->conf.segment_bytes > (2ull << 30)) log->conf.segment_bytes = 2ull << 30;
     if (log->conf.index_interval_bytes == 0) log->conf.index_interval_bytes = 4096;
     log->max_ts = -1;
+    log->a_ts = -1;
     fl_err_t err = FL_ERR_NONE;
 
     fl_rp_t rp;
@@ -478,6 +501,7 @@ err:
 
 fl_err_t fl_logstore_close(fl_logstore_t *log) {
     fl_err_t err = FL_ERR_NONE;
+    fl_log_wait_io(log, false);
     if (!log->failed) {
         fl_segment_seal(fl_active(log));
         err = fl_logstore_flush(log, 0);
@@ -488,12 +512,14 @@ fl_err_t fl_logstore_close(fl_logstore_t *log) {
 }
 
 void fl_logstore_abandon(fl_logstore_t *log) {
+    fl_log_wait_io(log, false); /* the jobs point at the log */
     fl_log_free(log);
 }
 
 /* ---- append ----------------------------------------------------------------------------- */
 
 fl_err_t fl_logstore_roll(fl_logstore_t *log) {
+    fl_log_wait_io(log, true); /* the active segment's size must be final */
     fl_segment_t *act = fl_active(log);
     if (act->size == 0) return FL_ERR_NONE;
     fl_segment_t *seg;
@@ -507,39 +533,42 @@ fl_err_t fl_logstore_roll(fl_logstore_t *log) {
     return FL_ERR_NONE;
 }
 
-fl_err_t fl_logstore_append(fl_logstore_t *log, uint8_t *records, size_t len, int64_t now_ms,
-                            fl_append_info_t *info) {
-    memset(info, 0, sizeof(*info));
-    if (log->failed) return FL_ERR_LOG_STORAGE_EXCEPTION;
-    if (len == 0) return FL_ERR__INVAL;
+/* Roll before appending len bytes (span offsets) at byte size / offset leo of act? idx is
+ * the number of offset-index entries the segment will have before this append. */
+static bool fl_log_roll_due(const fl_logstore_t *log, const fl_segment_t *act, uint64_t size,
+                            int64_t leo, size_t len, int64_t span, int64_t now_ms, uint64_t idx) {
+    return size > 0 &&
+           (size + len > log->conf.segment_bytes ||
+            (log->conf.segment_ms > 0 && act->first_ts >= 0 &&
+             now_ms - act->first_ts >= log->conf.segment_ms) ||
+            (idx + 1) * FL_OIDX_ENTRY > log->conf.index_max_bytes ||
+            leo + span - act->base_offset > INT32_MAX);
+}
+
+/* Count the whole batches of records. @returns FL_ERR_NONE, the iterator's error, or
+ * FL_ERR__INVAL for trailing bytes. */
+static fl_err_t fl_log_count_batches(const fl_logstore_t *log, uint8_t *records, size_t len,
+                                     uint32_t *n, int64_t *span) {
     fl_logbatch_iter_t it;
     fl_logbatch_t b;
     int r;
-    uint32_t n = 0;
-    int64_t records_span = 0;
+    *n = 0;
+    *span = 0;
     fl_logbatch_iter_init(&it, records, len, log->conf.max_batch_bytes, false);
     while ((r = fl_logbatch_iter_next(&it, &b)) == 1) {
-        n++;
-        records_span += (int64_t)b.last_offset_delta + 1;
+        (*n)++;
+        *span += (int64_t)b.last_offset_delta + 1;
     }
     if (r < 0) return it.err;
     if (it.trailing) return FL_ERR__INVAL;
+    return FL_ERR_NONE;
+}
 
-    fl_segment_t *act = fl_active(log);
-    int64_t leo = act->next_offset;
-    bool roll = act->size > 0 &&
-                (act->size + len > log->conf.segment_bytes ||
-                 (log->conf.segment_ms > 0 && act->first_ts >= 0 &&
-                  now_ms - act->first_ts >= log->conf.segment_ms) ||
-                 (uint64_t)(act->n_oidx + 1) * FL_OIDX_ENTRY > log->conf.index_max_bytes ||
-                 leo + records_span - act->base_offset > INT32_MAX);
-    if (roll) {
-        fl_err_t err = fl_logstore_roll(log);
-        if (err) return err;
-        act = fl_active(log);
-    }
-    int64_t ts = now_ms > log->max_ts ? now_ms : log->max_ts;
-    int64_t off = leo;
+/* Stamp offsets from off and the commit timestamp ts into every batch. @returns the next
+ * offset. */
+static int64_t fl_log_stamp(const fl_logstore_t *log, uint8_t *records, size_t len, int64_t off,
+                            int64_t ts) {
+    fl_logbatch_t b;
     for (size_t p = 0; p < len;) {
         fl_logbatch_parse_header(records + p, len - p, log->conf.max_batch_bytes, &b, NULL);
         fl_logbatch_stamp_base_offset(records + p, off);
@@ -547,9 +576,50 @@ fl_err_t fl_logstore_append(fl_logstore_t *log, uint8_t *records, size_t len, in
         off += (int64_t)b.last_offset_delta + 1;
         p += b.size;
     }
+    return off;
+}
+
+/* The batches of records were written at pos of seg: index them, grow the segment. */
+static void fl_log_written(fl_logstore_t *log, fl_segment_t *seg, const uint8_t *records,
+                           size_t len, uint64_t pos, int64_t ts) {
+    fl_logbatch_t b;
+    int64_t off = seg->next_offset;
+    for (size_t p = 0; p < len;) {
+        fl_logbatch_parse_header(records + p, len - p, log->conf.max_batch_bytes, &b, NULL);
+        fl_segment_index_batch(seg, pos + p, off, ts, b.size, log->conf.index_interval_bytes);
+        off += (int64_t)b.last_offset_delta + 1;
+        p += b.size;
+    }
+    if (seg->verified_to == pos) seg->verified_to = pos + len;
+    seg->size = pos + len;
+    seg->next_offset = off;
+    if (ts > log->max_ts) log->max_ts = ts;
+}
+
+fl_err_t fl_logstore_append(fl_logstore_t *log, uint8_t *records, size_t len, int64_t now_ms,
+                            fl_append_info_t *info) {
+    memset(info, 0, sizeof(*info));
+    if (log->failed) return FL_ERR_LOG_STORAGE_EXCEPTION;
+    if (len == 0) return FL_ERR__INVAL;
+    uint32_t n;
+    int64_t records_span;
+    fl_err_t err = fl_log_count_batches(log, records, len, &n, &records_span);
+    if (err) return err;
+
+    fl_log_wait_io(log, true);
+    if (log->failed) return FL_ERR_LOG_STORAGE_EXCEPTION;
+    fl_segment_t *act = fl_active(log);
+    int64_t leo = act->next_offset;
+    if (fl_log_roll_due(log, act, act->size, leo, len, records_span, now_ms, act->n_oidx)) {
+        err = fl_logstore_roll(log);
+        if (err) return err;
+        act = fl_active(log);
+    }
+    int64_t ts = FL_MAX(now_ms, FL_MAX(log->max_ts, log->a_ts));
+    int64_t off = fl_log_stamp(log, records, len, leo, ts);
     uint64_t pos = act->size;
     size_t written = 0;
-    fl_err_t err = fl_write_full(act->fd, records, len, (off_t)pos, &written);
+    err = fl_write_full(act->fd, records, len, (off_t)pos, &written);
     if (err) {
         int e = errno;
         char name[64];
@@ -566,17 +636,289 @@ fl_err_t fl_logstore_append(fl_logstore_t *log, uint8_t *records, size_t len, in
         }
         return err;
     }
-    off = leo;
-    for (size_t p = 0; p < len;) {
-        fl_logbatch_parse_header(records + p, len - p, log->conf.max_batch_bytes, &b, NULL);
-        fl_segment_index_batch(act, pos + p, off, ts, b.size, log->conf.index_interval_bytes);
-        off += (int64_t)b.last_offset_delta + 1;
-        p += b.size;
+    log->a_ts = ts;
+    fl_log_written(log, act, records, len, pos, ts);
+    info->base_offset = leo;
+    info->next_offset = off;
+    info->commit_timestamp = ts;
+    info->batches = n;
+    info->position = pos;
+    return FL_ERR_NONE;
+}
+
+/* ---- write-behind ----------------------------------------------------------------------- */
+
+enum { FL_IOQ_WRITE = 0, FL_IOQ_SYNC = 1, FL_IOQ_N = 2 };
+
+/* A job: allocated and applied on the owner thread, run on the queue's thread. */
+typedef struct fl_iojob_s {
+    struct fl_iojob_s *next;
+    int kind;                       /* FL_IOQ_* */
+    fl_logstore_t *log;
+    /* FL_IOQ_WRITE: records [p, p + len) at pos of seg (referenced) */
+    fl_segment_t *seg;
+    const uint8_t *p;
+    size_t len;
+    uint64_t pos;
+    int64_t ts;
+    uint32_t batches;
+    fl_logio_release_cb *release;
+    void *release_arg;
+    bool discarded;                 /* not written: an earlier write of the log failed (L6) */
+    fl_err_t err;
+    /* FL_IOQ_SYNC */
+    fl_logsync_t sync;
+} fl_iojob_t;
+
+struct fl_logio_s {
+    pthread_mutex_t mu;
+    pthread_cond_t work[FL_IOQ_N];  /* a queue got a job, or stop */
+    pthread_cond_t done_cv;         /* a job finished */
+    fl_iojob_t *head[FL_IOQ_N], *tail[FL_IOQ_N]; /* @lock: mu */
+    fl_iojob_t *done, *done_tail;   /* @lock: mu. Finished, in finishing order */
+    bool stop;                      /* @lock: mu */
+    pthread_t th[FL_IOQ_N];
+    int nth;
+    int efd;                        /* written when done turns non-empty */
+    size_t outstanding;             /* @owner: loop. Submitted, not applied */
+};
+
+typedef struct fl_iothread_arg_s {
+    fl_logio_t *io;
+    int q;
+} fl_iothread_arg_t;
+
+static void fl_io_run_write(fl_iojob_t *j) {
+    fl_logstore_t *log = j->log;
+    if (log->w_failed) {
+        j->discarded = true;
+        return;
     }
-    if (act->verified_to == pos) act->verified_to = pos + len;
-    act->size = pos + len;
-    act->next_offset = off;
-    log->max_ts = ts;
+    size_t written = 0;
+    fl_err_t err = fl_write_full(j->seg->fd, j->p, j->len, (off_t)j->pos, &written);
+    if (!err) return;
+    int e = errno;
+    char name[64];
+    fl_log_seg_name(j->seg, name, sizeof(name));
+    fl_log_error("storage", "write() failed: %s (segment %s/%s, position %llu, %zu bytes, %zu written); "
+                 "truncating back to %llu; the log stops accepting writes (later batches already "
+                 "have offsets)",
+                 strerror(e), log->dir, name, (unsigned long long)j->pos, j->len, written,
+                 (unsigned long long)j->pos);
+    if (fl_vfs->ftruncate(j->seg->fd, (off_t)j->pos) != 0)
+        fl_log_error("storage", "ftruncate() failed: %s (segment %s/%s, position %llu)",
+                     strerror(errno), log->dir, name, (unsigned long long)j->pos);
+    log->w_failed = true;
+    j->err = err;
+}
+
+static void *fl_io_thread(void *argp) {
+    fl_iothread_arg_t *arg = argp;
+    fl_logio_t *io = arg->io;
+    int q = arg->q;
+    fl_free(arg);
+    pthread_mutex_lock(&io->mu);
+    for (;;) {
+        while (!io->head[q] && !io->stop) pthread_cond_wait(&io->work[q], &io->mu);
+        fl_iojob_t *j = io->head[q];
+        if (!j) break; /* stopping and empty */
+        io->head[q] = j->next;
+        if (!io->head[q]) io->tail[q] = NULL;
+        pthread_mutex_unlock(&io->mu);
+        if (q == FL_IOQ_WRITE) fl_io_run_write(j);
+        else fl_logstore_sync_run(&j->sync);
+        j->next = NULL;
+        pthread_mutex_lock(&io->mu);
+        bool wake = !io->done;
+        if (io->done_tail) io->done_tail->next = j;
+        else io->done = j;
+        io->done_tail = j;
+        pthread_cond_broadcast(&io->done_cv);
+        if (wake) {
+            uint64_t one = 1;
+            ssize_t w = write(io->efd, &one, sizeof(one));
+            (void)w; /* EAGAIN: the counter is already non-zero */
+        }
+    }
+    pthread_mutex_unlock(&io->mu);
+    return NULL;
+}
+
+fl_logio_t *fl_logio_new(void) {
+    fl_logio_t *io = fl_calloc(1, sizeof(*io));
+    io->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (io->efd < 0) {
+        fl_log_error("storage", "eventfd() failed: %s", strerror(errno));
+        fl_free(io);
+        return NULL;
+    }
+    pthread_mutex_init(&io->mu, NULL);
+    pthread_cond_init(&io->done_cv, NULL);
+    for (int q = 0; q < FL_IOQ_N; q++) {
+        pthread_cond_init(&io->work[q], NULL);
+        fl_iothread_arg_t *arg = fl_malloc(sizeof(*arg));
+        arg->io = io;
+        arg->q = q;
+        int rc = pthread_create(&io->th[q], NULL, fl_io_thread, arg);
+        if (rc != 0) {
+            fl_log_error("storage", "pthread_create() failed: %s", strerror(rc));
+            fl_free(arg);
+            fl_logio_free(io);
+            return NULL;
+        }
+        io->nth++;
+    }
+    return io;
+}
+
+static void fl_io_apply(fl_iojob_t *j, int64_t now_ms) {
+    fl_logstore_t *log = j->log;
+    if (j->kind == FL_IOQ_WRITE) {
+        log->w_jobs--;
+        log->w_bytes -= j->len;
+        log->w_batches -= j->batches;
+        if (j->err) {
+            log->failed = true;
+        } else if (!j->discarded) {
+            /* writes of a log finish in assignment order: this one continues the segment */
+            fl_log_written(log, j->seg, j->p, j->len, j->pos, j->ts);
+        }
+        fl_segment_unref(j->seg);
+        if (j->release) j->release(j->release_arg);
+    } else {
+        log->sync_busy = false;
+        fl_logstore_sync_finish(log, &j->sync, now_ms);
+    }
+    log->io_jobs--;
+    fl_free(j);
+}
+
+size_t fl_logio_complete(fl_logio_t *io, int64_t now_ms) {
+    uint64_t v;
+    ssize_t r = read(io->efd, &v, sizeof(v));
+    (void)r;
+    pthread_mutex_lock(&io->mu);
+    fl_iojob_t *list = io->done;
+    io->done = io->done_tail = NULL;
+    pthread_mutex_unlock(&io->mu);
+    size_t n = 0;
+    while (list) {
+        fl_iojob_t *j = list;
+        list = j->next;
+        io->outstanding--;
+        fl_io_apply(j, now_ms);
+        n++;
+    }
+    return n;
+}
+
+/* Block until a job finishes (unless some already wait), then apply what finished. */
+static void fl_io_wait_some(fl_logio_t *io) {
+    pthread_mutex_lock(&io->mu);
+    while (!io->done) pthread_cond_wait(&io->done_cv, &io->mu);
+    pthread_mutex_unlock(&io->mu);
+    fl_logio_complete(io, fl_now_ms());
+}
+
+void fl_logio_drain(fl_logio_t *io, int64_t now_ms) {
+    while (io->outstanding) fl_io_wait_some(io);
+    fl_logio_complete(io, now_ms);
+}
+
+void fl_logio_free(fl_logio_t *io) {
+    if (!io) return;
+    if (io->outstanding) fl_logio_drain(io, fl_now_ms());
+    pthread_mutex_lock(&io->mu);
+    io->stop = true;
+    for (int q = 0; q < FL_IOQ_N; q++) pthread_cond_broadcast(&io->work[q]);
+    pthread_mutex_unlock(&io->mu);
+    for (int q = 0; q < io->nth; q++) pthread_join(io->th[q], NULL);
+    for (int q = 0; q < FL_IOQ_N; q++) pthread_cond_destroy(&io->work[q]);
+    pthread_cond_destroy(&io->done_cv);
+    pthread_mutex_destroy(&io->mu);
+    close(io->efd);
+    fl_free(io);
+}
+
+int fl_logio_fd(const fl_logio_t *io) { return io->efd; }
+
+static void fl_io_submit(fl_logio_t *io, fl_iojob_t *j) {
+    j->next = NULL;
+    j->log->io_jobs++;
+    io->outstanding++;
+    pthread_mutex_lock(&io->mu);
+    if (io->tail[j->kind]) io->tail[j->kind]->next = j;
+    else io->head[j->kind] = j;
+    io->tail[j->kind] = j;
+    pthread_cond_signal(&io->work[j->kind]);
+    pthread_mutex_unlock(&io->mu);
+}
+
+/* Wait for the log's write jobs (writes_only) or all its jobs to finish and be applied. */
+static void fl_log_wait_io(fl_logstore_t *log, bool writes_only) {
+    while (log->io && (writes_only ? log->w_jobs : log->io_jobs)) fl_io_wait_some(log->io);
+}
+
+void fl_logstore_set_io(fl_logstore_t *log, fl_logio_t *io) {
+    fl_log_wait_io(log, false);
+    log->io = io;
+}
+
+fl_err_t fl_logstore_append_async(fl_logstore_t *log, uint8_t *records, size_t len,
+                                  int64_t now_ms, fl_logio_release_cb *release, void *arg,
+                                  fl_append_info_t *info) {
+    if (!log->io) {
+        fl_err_t err = fl_logstore_append(log, records, len, now_ms, info);
+        if (!err && release) release(arg);
+        return err;
+    }
+    memset(info, 0, sizeof(*info));
+    if (log->failed) return FL_ERR_LOG_STORAGE_EXCEPTION;
+    if (len == 0) return FL_ERR__INVAL;
+    uint32_t n;
+    int64_t span;
+    fl_err_t err = fl_log_count_batches(log, records, len, &n, &span);
+    if (err) return err;
+    fl_segment_t *act = fl_active(log);
+    if (log->w_jobs &&
+        fl_log_roll_due(log, act, log->a_pos, log->a_next, len, span, now_ms,
+                        act->n_oidx + log->w_batches + log->w_bytes / log->conf.index_interval_bytes)) {
+        /* roll only once the active segment's writes are in: its size must be final */
+        fl_log_wait_io(log, true);
+        if (log->failed) return FL_ERR_LOG_STORAGE_EXCEPTION;
+    }
+    if (!log->w_jobs) {
+        if (fl_log_roll_due(log, act, act->size, act->next_offset, len, span, now_ms, act->n_oidx)) {
+            err = fl_logstore_roll(log);
+            if (err) return err;
+            act = fl_active(log);
+        }
+        log->a_next = act->next_offset;
+        log->a_pos = act->size;
+    }
+    int64_t leo = log->a_next;
+    uint64_t pos = log->a_pos;
+    int64_t ts = FL_MAX(now_ms, FL_MAX(log->max_ts, log->a_ts));
+    int64_t off = fl_log_stamp(log, records, len, leo, ts);
+    log->a_ts = ts;
+    log->a_next = off;
+    log->a_pos = pos + len;
+    log->w_jobs++;
+    log->w_bytes += len;
+    log->w_batches += n;
+    fl_iojob_t *j = fl_calloc(1, sizeof(*j));
+    j->kind = FL_IOQ_WRITE;
+    j->log = log;
+    j->seg = act;
+    fl_segment_ref(act);
+    j->p = records;
+    j->len = len;
+    j->pos = pos;
+    j->ts = ts;
+    j->batches = n;
+    j->release = release;
+    j->release_arg = arg;
+    fl_io_submit(log->io, j);
     info->base_offset = leo;
     info->next_offset = off;
     info->commit_timestamp = ts;
@@ -683,11 +1025,28 @@ fl_err_t fl_logstore_sync_finish(fl_logstore_t *log, fl_logsync_t *job, int64_t 
 }
 
 fl_err_t fl_logstore_flush(fl_logstore_t *log, int64_t now_ms) {
+    fl_log_wait_io(log, false);
     if (log->failed) return FL_ERR_LOG_STORAGE_EXCEPTION;
     fl_logsync_t job;
     if (!fl_logstore_sync_prepare(log, &job)) return FL_ERR_NONE;
     fl_logstore_sync_run(&job);
     return fl_logstore_sync_finish(log, &job, now_ms);
+}
+
+fl_err_t fl_logstore_sync_start(fl_logstore_t *log, int64_t now_ms) {
+    if (log->failed) return FL_ERR_LOG_STORAGE_EXCEPTION;
+    if (!log->io) return fl_logstore_flush(log, now_ms);
+    if (log->sync_busy) return FL_ERR_NONE;
+    fl_iojob_t *j = fl_calloc(1, sizeof(*j));
+    if (!fl_logstore_sync_prepare(log, &j->sync)) {
+        fl_free(j);
+        return FL_ERR_NONE;
+    }
+    j->kind = FL_IOQ_SYNC;
+    j->log = log;
+    log->sync_busy = true;
+    fl_io_submit(log->io, j);
+    return FL_ERR_NONE;
 }
 
 /* ---- reads ------------------------------------------------------------------------------ */
@@ -699,7 +1058,8 @@ fl_err_t fl_logstore_read(fl_logstore_t *log, int64_t offset, uint64_t max_bytes
     slice->first_offset = slice->next_offset = offset;
     int64_t leo = fl_logstore_end_offset(log);
     if (offset < log->lso || offset > leo) return FL_ERR_LOG_OFFSET_OUT_OF_RANGE_EXCEPTION;
-    if (offset == leo || offset >= max_offset) return FL_ERR_NONE;
+    /* batches still being written behind are not there yet */
+    if (offset >= fl_logstore_written_offset(log) || offset >= max_offset) return FL_ERR_NONE;
     fl_segment_t *seg = log->segs[fl_log_seg_for(log, offset)];
     fl_err_t err = fl_log_ensure_index(log, seg);
     if (err) return err;
@@ -753,7 +1113,7 @@ fl_err_t fl_logstore_offset_for_time(fl_logstore_t *log, int64_t ts, int64_t *of
         if (*offset < log->lso) *offset = log->lso;
         return FL_ERR_NONE;
     }
-    *offset = fl_logstore_end_offset(log);
+    *offset = fl_logstore_written_offset(log);
     return FL_ERR_NONE;
 }
 
@@ -791,6 +1151,7 @@ fl_err_t fl_logstore_retain(fl_logstore_t *log, int64_t now_ms, int64_t ttl_ms,
 }
 
 fl_err_t fl_logstore_truncate(fl_logstore_t *log, int64_t offset) {
+    fl_log_wait_io(log, false);
     if (offset < log->lso) return FL_ERR__INVAL;
     if (log->failed) return FL_ERR_LOG_STORAGE_EXCEPTION;
     if (offset >= fl_logstore_end_offset(log)) return FL_ERR_NONE;

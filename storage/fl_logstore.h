@@ -38,7 +38,22 @@
  *      or after the recovery point's segment.
  *
  * Threads: a log is owned by one thread (the tablet's loop). Only fl_logstore_sync_run() may
- * run elsewhere (a worker), between _sync_prepare() and _sync_finish() on the owner thread. */
+ * run elsewhere (a worker), between _sync_prepare() and _sync_finish() on the owner thread.
+ *
+ * Write-behind (fl_logio_t, optional): with an I/O context attached, fl_logstore_append_async()
+ * validates, rolls, assigns offsets and the commit timestamp and stamps the batches on the
+ * owner thread, then hands the bytes to the context's writer thread; fl_logstore_sync_start()
+ * hands an fsync job to its sync thread. The owner thread applies what finished with
+ * fl_logio_complete() (woken through fl_logio_fd()). Three offsets then differ:
+ *   end offset (fl_logstore_end_offset)      next offset to assign: appends see this
+ *   written offset (fl_logstore_written_offset)  every batch below it is in the page cache;
+ *                                            reads, indexes, segment sizes, syncs and the high
+ *                                            watermark never go past it
+ *   flushed offset                           L1
+ * Writes of one log complete in the order they were assigned (one writer thread, FIFO).
+ *  L6. A write that fails on the writer thread is rolled back with ftruncate (as L4) and fails
+ *      the log, since the batches after it already have offsets; later queued writes of that log
+ *      are discarded, never written. */
 #ifndef FL_LOGSTORE_H
 #define FL_LOGSTORE_H
 
@@ -107,7 +122,7 @@ size_t fl_logstore_segment_count(const fl_logstore_t *log);
 int64_t fl_logstore_segment_base(const fl_logstore_t *log, size_t i);
 /** @returns true after a failed write rollback or fsync (L4). */
 bool fl_logstore_failed(const fl_logstore_t *log);
-/** @brief Set the high watermark (clamped to [start, end]). */
+/** @brief Set the high watermark (clamped to [start, written offset]). */
 void fl_logstore_set_high_watermark(fl_logstore_t *log, int64_t hw);
 
 typedef struct fl_append_info_s {
@@ -131,6 +146,48 @@ fl_err_t fl_logstore_append(fl_logstore_t *log, uint8_t *records, size_t len, in
 
 /** @brief Start a new segment now (no-op when the active one is empty). */
 fl_err_t fl_logstore_roll(fl_logstore_t *log);
+
+/* ---- write-behind ----------------------------------------------------------------------- */
+
+typedef struct fl_logio_s fl_logio_t;
+/* Called on the owner thread when a write-behind job is finished (written, discarded after a
+ * failure, or never queued): the bytes may be freed or reused from then on. */
+typedef void (fl_logio_release_cb)(void *arg);
+
+/** @brief Start a writer thread and a sync thread. @returns NULL when threads cannot start. */
+fl_logio_t *fl_logio_new(void);
+/** @brief Stop the threads. Every log using io must be closed or abandoned first. */
+void fl_logio_free(fl_logio_t *io);
+/** @returns an eventfd that becomes readable when finished jobs wait for fl_logio_complete(). */
+int fl_logio_fd(const fl_logio_t *io);
+/** @brief Apply finished writes (sizes, indexes, written offsets; a failure fails the log, L6)
+ *  and finished syncs (fl_logstore_sync_finish). Owner thread. @returns jobs applied. */
+size_t fl_logio_complete(fl_logio_t *io, int64_t now_ms);
+/** @brief Block until every job of every log is finished, then apply them. */
+void fl_logio_drain(fl_logio_t *io, int64_t now_ms);
+
+/** @brief Attach a log to an I/O context (NULL: synchronous, the default). Nothing may be in
+ *  flight. */
+void fl_logstore_set_io(fl_logstore_t *log, fl_logio_t *io);
+/** @returns the log's I/O context, or NULL. */
+fl_logio_t *fl_logstore_io(const fl_logstore_t *log);
+/** @returns the offset below which every batch is written (== end offset when none is in
+ *  flight). */
+int64_t fl_logstore_written_offset(const fl_logstore_t *log);
+/** @returns true while write or sync jobs of this log are queued, running or not yet applied. */
+bool fl_logstore_io_pending(const fl_logstore_t *log);
+
+/**
+ * @brief fl_logstore_append, written behind: on FL_ERR_NONE the batches have their offsets
+ * (info) and release(arg) is called on the owner thread once their write finished or was
+ * discarded; until then records must stay valid and unchanged. The write's outcome shows as
+ * the written offset passing info->next_offset, or as fl_logstore_failed() (L6). Without an
+ * I/O context the write happens now and release runs before this returns. On an error nothing
+ * was queued and release is not called.
+ */
+fl_err_t fl_logstore_append_async(fl_logstore_t *log, uint8_t *records, size_t len,
+                                  int64_t now_ms, fl_logio_release_cb *release, void *arg,
+                                  fl_append_info_t *info /* OUT */);
 
 /* ---- group commit (STYLE.md 10) --------------------------------------------------------- */
 
@@ -157,8 +214,15 @@ bool fl_logstore_sync_prepare(fl_logstore_t *log, fl_logsync_t *job /* OUT */);
 void fl_logstore_sync_run(fl_logsync_t *job);
 /** @brief Advance the flushed offset, or fail the log (L4). Frees the job. @returns job->err. */
 fl_err_t fl_logstore_sync_finish(fl_logstore_t *log, fl_logsync_t *job, int64_t now_ms);
-/** @brief prepare + run + finish on the calling thread. */
+/** @brief prepare + run + finish on the calling thread (after waiting for the log's
+ *  write-behind jobs). */
 fl_err_t fl_logstore_flush(fl_logstore_t *log, int64_t now_ms);
+/** @brief Start a sync of everything written: on the I/O context's sync thread (finished by
+ *  fl_logio_complete), or now without one. No-op while one is running (sync_busy).
+ *  @returns FL_ERR_NONE, or the error of a synchronous flush. */
+fl_err_t fl_logstore_sync_start(fl_logstore_t *log, int64_t now_ms);
+/** @returns true while a sync job started by fl_logstore_sync_start() is not finished. */
+bool fl_logstore_sync_busy(const fl_logstore_t *log);
 
 /** @brief Persist index entries and write the recovery point at the flushed offset (L2).
  * Blocking; call every few seconds and after retention. */

@@ -28,8 +28,8 @@
  *  S3. [0, verified_to) and [vrun_lo, vrun_hi) hold batches that passed length, CRC and
  *      continuity checks in this process; anything else is checked before it is served.
  *
- * @owner: loop (every field), except that a sync job may read fd from a worker thread while
- * holding a reference. */
+ * @owner: loop (every field), except that a sync job or a write-behind job may read fd and
+ * base_offset from a worker thread while holding a reference. */
 #ifndef FL_SEGMENT_H
 #define FL_SEGMENT_H
 

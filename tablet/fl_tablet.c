@@ -118,7 +118,16 @@ fl_tablet_t *fl_tablet_new(const fl_tablet_conf_t *conf, int32_t server_id) {
     snprintf(tb->data_dir, sizeof(tb->data_dir), "%s/tablet", conf->data_dir);
     tb->conf.data_dir = tb->data_dir;
     tb->server_id = server_id;
+    if (conf->write_behind) {
+        tb->io = fl_logio_new();
+        if (!tb->io)
+            fl_log_warn("tablet", "cannot start the log I/O threads; writing on the event loop");
+    }
     return tb;
+}
+
+int fl_tablet_io_fd(const fl_tablet_t *tb) {
+    return tb->io ? fl_logio_fd(tb->io) : -1;
 }
 
 static void fl_replica_write_writer_snapshot(fl_replica_t *r) {
@@ -133,6 +142,12 @@ static void fl_replica_write_writer_snapshot(fl_replica_t *r) {
 }
 
 static void fl_replica_close(fl_replica_t *r, bool delete_data) {
+    if (r->log && fl_logstore_io_pending(r->log)) {
+        /* let the writes in flight land (and be committed to the KV index) first */
+        fl_logstore_flush(r->log, fl_now_ms());
+        if (!fl_logstore_failed(r->log) && r->table->info.has_primary_key)
+            fl_logstore_set_high_watermark(r->log, fl_logstore_written_offset(r->log));
+    }
     fl_kv_close(r, delete_data);
     if (r->log) {
         if (delete_data) {
@@ -152,7 +167,9 @@ static void fl_replica_close(fl_replica_t *r, bool delete_data) {
 
 void fl_tablet_free(fl_tablet_t *tb) {
     if (!tb) return;
+    if (tb->io) fl_logio_drain(tb->io, fl_now_ms());
     for (size_t i = 0; i < tb->n; i++) fl_replica_close(tb->replicas[i], false);
+    fl_logio_free(tb->io);
     fl_free(tb->replicas);
     fl_free(tb);
 }
@@ -262,6 +279,7 @@ fl_replica_t *fl_tablet_lead(fl_tablet_t *tb, const fl_tablet_table_info_t *info
         fl_replica_close(r, false);
         return NULL;
     }
+    fl_logstore_set_io(r->log, tb->io);
     if (st.bytes_cut)
         fl_log_warn("tablet", "%s: recovery cut %" PRIu64 " byte(s) at %s position %" PRIu64 ": %s",
                     r->dir, st.bytes_cut, st.cut_file, st.cut_pos, st.cut_reason);
@@ -353,8 +371,29 @@ size_t fl_tablet_replica_count(const fl_tablet_t *tb) {
 
 /* ---- append --------------------------------------------------------------------------------- */
 
+static void fl_replica_append_x(fl_replica_t *r, fl_arena_t *a, uint8_t *records, size_t len,
+                                int64_t now_ms, bool inplace, fl_append_result_t *res);
+
 void fl_replica_append(fl_replica_t *r, fl_arena_t *a, uint8_t *records, size_t len,
                        int64_t now_ms, fl_append_result_t *res) {
+    fl_replica_append_x(r, a, records, len, now_ms, false, res);
+}
+
+void fl_replica_append_inplace(fl_replica_t *r, fl_arena_t *a, uint8_t *records, size_t len,
+                               int64_t now_ms, fl_append_result_t *res) {
+    fl_replica_append_x(r, a, records, len, now_ms, true, res);
+}
+
+bool fl_replica_writes_pending(const fl_replica_t *r) {
+    return fl_logstore_io_pending(r->log);
+}
+
+static void fl_replica_free_copy(void *arg) {
+    fl_free(arg);
+}
+
+static void fl_replica_append_x(fl_replica_t *r, fl_arena_t *a, uint8_t *records, size_t len,
+                                int64_t now_ms, bool inplace, fl_append_result_t *res) {
     memset(res, 0, sizeof(*res));
     if (fl_logstore_failed(r->log)) {
         res->err = FL_ERR_LOG_STORAGE_EXCEPTION;
@@ -418,9 +457,21 @@ void fl_replica_append(fl_replica_t *r, fl_arena_t *a, uint8_t *records, size_t 
             return;
         }
     }
-    /* 3. append (stamps offsets and commit timestamp in place) */
+    /* 3. append (stamps offsets and commit timestamp in place; written behind when the
+     * tablet has I/O threads, from a copy unless the caller keeps records alive) */
     fl_append_info_t info;
-    fl_err_t err = fl_logstore_append(r->log, records, len, now_ms, &info);
+    fl_err_t err;
+    if (!fl_logstore_io(r->log)) {
+        err = fl_logstore_append(r->log, records, len, now_ms, &info);
+    } else if (inplace) {
+        err = fl_logstore_append_async(r->log, records, len, now_ms, NULL, NULL, &info);
+    } else {
+        uint8_t *copy = fl_malloc(len);
+        memcpy(copy, records, len);
+        records = copy;
+        err = fl_logstore_append_async(r->log, copy, len, now_ms, fl_replica_free_copy, copy, &info);
+        if (err) fl_free(copy);
+    }
     if (err) {
         res->err = err == FL_ERR_RECORD_TOO_LARGE_EXCEPTION ? err : FL_ERR_LOG_STORAGE_EXCEPTION;
         res->why = fl_arena_sprintf(a, "Append to bucket %d failed: %s", r->bucket, fl_err2str(err));
@@ -439,21 +490,30 @@ void fl_replica_append(fl_replica_t *r, fl_arena_t *a, uint8_t *records, size_t 
 
 /* ---- group commit ------------------------------------------------------------------------------ */
 
-bool fl_tablet_commit(fl_tablet_t *tb, int64_t now_ms) {
+static bool fl_tablet_commit_x(fl_tablet_t *tb, int64_t now_ms, bool wait) {
     bool moved = false;
+    if (tb->io) {
+        if (wait) fl_logio_drain(tb->io, now_ms);
+        else fl_logio_complete(tb->io, now_ms);
+    }
     for (size_t i = 0; i < tb->n; i++) {
         fl_replica_t *r = tb->replicas[i];
         if (fl_logstore_failed(r->log)) continue;
-        if (r->dirty || fl_logstore_flush_due(r->log, now_ms)) {
-            if (fl_logstore_flush_due(r->log, now_ms)) {
-                fl_err_t err = fl_logstore_flush(r->log, now_ms);
+        bool due = fl_logstore_flush_due(r->log, now_ms);
+        if (r->dirty || due) {
+            if (due && !fl_logstore_sync_busy(r->log)) {
+                /* on the sync thread with write-behind (finished by a later commit) */
+                fl_err_t err = wait ? fl_logstore_flush(r->log, now_ms)
+                                    : fl_logstore_sync_start(r->log, now_ms);
                 if (err)
                     fl_log_error("tablet", "flush of %s failed: %s; the bucket stops accepting writes",
                                  r->dir, fl_err2name(err));
             }
+            if (fl_logstore_failed(r->log)) continue;
+            /* never past what is written (the high watermark bounds every read) */
             int64_t visible = tb->conf.log.flush_policy == FL_FLUSH_EVERY_BATCH
                                   ? fl_logstore_flushed_offset(r->log)
-                                  : fl_logstore_end_offset(r->log);
+                                  : fl_logstore_written_offset(r->log);
             if (visible > fl_logstore_high_watermark(r->log)) {
                 fl_logstore_set_high_watermark(r->log, visible);
                 moved = true;
@@ -478,6 +538,14 @@ bool fl_tablet_commit(fl_tablet_t *tb, int64_t now_ms) {
         }
     }
     return moved;
+}
+
+bool fl_tablet_commit(fl_tablet_t *tb, int64_t now_ms) {
+    return fl_tablet_commit_x(tb, now_ms, false);
+}
+
+bool fl_tablet_commit_wait(fl_tablet_t *tb, int64_t now_ms) {
+    return fl_tablet_commit_x(tb, now_ms, true);
 }
 
 /* ---- reads ---------------------------------------------------------------------------------- */

@@ -10,11 +10,15 @@
  * or <data.dir>/tablet/<table id>/p<partition id>-<bucket>.
  *
  * Durability and visibility (group commit, STYLE.md 10):
- *   appends go to the page cache at once; fl_tablet_commit(), called once per event-loop
- *   iteration, fsyncs every log whose flush policy asks for it and then moves each high
- *   watermark up to what may be read: the flushed offset under the per-batch policy, the log
- *   end offset otherwise. Acknowledgements that need durability wait for that commit. Readers
- *   see data only below the high watermark. */
+ *   appends get their offsets at once and go to the page cache at once (or, with
+ *   conf.write_behind, on the tablet's writer thread); fl_tablet_commit(), called once per
+ *   event-loop iteration, applies finished writes and syncs, starts an fsync of every log whose
+ *   flush policy asks for it (on the sync thread with write_behind, else inline) and moves each
+ *   high watermark up to what may be read: the flushed offset under the per-batch policy, the
+ *   written offset otherwise (never past bytes not yet written). Acknowledgements that need
+ *   durability wait for that commit. Readers see data only below the high watermark.
+ *   With write_behind, the owner of the event loop watches fl_tablet_io_fd() so that the loop
+ *   comes round (and fl_tablet_commit runs) when a write or sync finishes. */
 #ifndef FL_TABLET_H
 #define FL_TABLET_H
 
@@ -75,6 +79,7 @@ typedef struct fl_tablet_conf_s {
     int64_t writer_expire_ms;      /* server.writer-id.expiration-time */
     int64_t checkpoint_interval_ms; /* recovery point + writer snapshot */
     int64_t retention_check_ms;
+    bool write_behind;             /* segment writes and fsyncs on the tablet's I/O threads */
 } fl_tablet_conf_t;
 
 typedef struct fl_tablet_s fl_tablet_t;
@@ -83,6 +88,9 @@ typedef struct fl_replica_s fl_replica_t;
 fl_tablet_t *fl_tablet_new(const fl_tablet_conf_t *conf, int32_t server_id);
 /** @brief Flush and checkpoint every log, free everything. */
 void fl_tablet_free(fl_tablet_t *tablet);
+/** @returns the fd to watch for readability (finished write-behind jobs), or -1 without
+ *  write_behind. fl_tablet_commit() consumes the readiness. */
+int fl_tablet_io_fd(const fl_tablet_t *tablet);
 
 /** @brief Become (or stay) leader of a bucket: opens (recovering) its log on first use.
  *  @returns the replica, or NULL with *err / *why when its log cannot be opened. */
@@ -111,14 +119,28 @@ typedef struct fl_append_result_s {
 } fl_append_result_t;
 
 /** @brief Validate (size, CRC, writer sequence) and append a records blob (one or more whole
- *  batches). Nothing of it is stored when anything is invalid. records is stamped in place. */
+ *  batches). Nothing of it is stored when anything is invalid. Offsets are assigned at the
+ *  call (res). records may be freed when this returns (with write_behind the bytes are
+ *  copied for the writer thread); it is stamped in place unless copied. */
 void fl_replica_append(fl_replica_t *r, fl_arena_t *a, uint8_t *records, size_t len,
                        int64_t now_ms, fl_append_result_t *res /* OUT */);
+/** @brief fl_replica_append without the copy: records is stamped in place and written from
+ *  where it is, so the caller keeps it valid and unchanged until the write settled: until
+ *  fl_replica_high_watermark() >= res->next_offset, or, once fl_replica_failed(), until
+ *  fl_replica_writes_pending() is false. (A duplicate or a refused append writes nothing.) */
+void fl_replica_append_inplace(fl_replica_t *r, fl_arena_t *a, uint8_t *records, size_t len,
+                               int64_t now_ms, fl_append_result_t *res /* OUT */);
+/** @returns true while write-behind work of the replica's log is not finished. */
+bool fl_replica_writes_pending(const fl_replica_t *r);
 
-/** @brief Group commit: sync what the flush policies ask for, advance high watermarks,
- *  checkpoint and apply retention when due. Call once per loop iteration.
- *  @returns true when some high watermark moved (wake waiting fetches). */
+/** @brief Group commit: apply finished writes and syncs, start the syncs the flush policies
+ *  ask for, advance high watermarks, checkpoint and apply retention when due. Call once per
+ *  loop iteration. @returns true when some high watermark moved (wake waiting fetches). */
 bool fl_tablet_commit(fl_tablet_t *tablet, int64_t now_ms);
+/** @brief fl_tablet_commit after waiting for every write-behind job, with the syncs the flush
+ *  policies ask for done inline: afterwards every appended batch is written and, where the
+ *  policy asks, flushed and visible (shutdown, dropping tables). Blocks. */
+bool fl_tablet_commit_wait(fl_tablet_t *tablet, int64_t now_ms);
 
 /* ---- reads ------------------------------------------------------------------------------ */
 

@@ -56,6 +56,7 @@ struct fl_tablet_s {
     size_t n, cap;
     int64_t last_writer_ms;
     int64_t writer_counter;
+    fl_logio_t *io;            /* write-behind threads (conf.write_behind), or NULL */
 };
 
 /* fl_kv.c */
