@@ -201,8 +201,9 @@ static bool fl_produce_decode_bucket(fl_arena_t *a, fl_reader_t *rd,
     unsigned seen = 0;
     while (fl_rd_remaining(rd) && !rd->err) {
         uint64_t key = fl_rd_uvarint(rd);
+        if (key >> 3 > 3) return false; /* before narrowing: 2^32 + 2 is no field 2 */
         unsigned field = (unsigned)(key >> 3), wt = (unsigned)(key & 7);
-        if (field < 1 || field > 3 || (seen & (1u << field))) return false;
+        if (field < 1 || (seen & (1u << field))) return false;
         seen |= 1u << field;
         if (field == 3) {
             if (wt != 2) return false;
@@ -236,8 +237,9 @@ ProtobufCMessage *fl_rpc_produce_log_decode(fl_arena_t *a, const uint8_t *body, 
     size_t cap = 0;
     while (fl_rd_remaining(&rd) && !rd.err) {
         uint64_t key = fl_rd_uvarint(&rd);
+        if (key >> 3 > 4) return NULL; /* before narrowing: 2^32 + 4 is no field 4 */
         unsigned field = (unsigned)(key >> 3), wt = (unsigned)(key & 7);
-        if (field < 1 || field > 4) return NULL;
+        if (field < 1) return NULL;
         if (field == 4) {
             if (wt != 2) return NULL;
             uint64_t n = fl_rd_uvarint(&rd);
