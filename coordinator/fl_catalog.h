@@ -15,7 +15,8 @@
  *   (tables carry "replicas" too when not partitioned)
  *   seq/table_id, seq/partition_id  next id, decimal
  *   lake/<table id>                 {"version":1,"snapshot_id":S,"offsets":[{"partition_id","bucket",
- *                                    "offset","max_ts"},...]} */
+ *                                    "offset","max_ts"},...]}
+ *   tiering/coordinator_epoch       decimal; written by coordinator/fl_tiermgr.c, not the catalog */
 #ifndef FL_CATALOG_H
 #define FL_CATALOG_H
 
