@@ -146,21 +146,87 @@ static uint32_t rd_be32(const uint8_t *p) {
 
 /* Check one bucket answer of a fetch: no error, records start with a batch at `expect` (when
  * >= 0). @returns the offset after the last whole batch in the records. */
-static int64_t check_fetched(const Fluss__PbFetchLogRespForBucket *bo, int64_t expect) {
-    if (bo->has_error_code && bo->error_code) {
-        fprintf(stderr, "FetchLog bucket %d: error %d %s\n", bo->bucket_id, bo->error_code,
-                bo->error_message ? bo->error_message : "");
+/* A FetchLogResponse read in place, as a zero-copy consumer reads it: the records of each
+ * bucket stay views into the response frame (protobuf-c would copy every MiB once more, and
+ * this client shares the machine's cores with the server). Field numbers: FetchLogResponse
+ * tables_resp 1; PbFetchLogRespForTable buckets_resp 2; PbFetchLogRespForBucket bucket_id 2,
+ * error_code 3, records 8; everything else is skipped by wire type. */
+typedef struct fetched_s {
+    int32_t bucket, error;
+    const uint8_t *rec;
+    size_t len;
+} fetched_t;
+
+static void pb_skip(fl_reader_t *rd, unsigned wt) {
+    if (wt == 0) fl_rd_uvarint(rd);
+    else if (wt == 1) fl_rd_skip(rd, 8);
+    else if (wt == 5) fl_rd_skip(rd, 4);
+    else if (wt == 2) fl_rd_skip(rd, (size_t)fl_rd_uvarint(rd));
+    else fl_rd_fail(rd, FL_ERR_CORRUPT_MESSAGE);
+}
+
+/* @returns how many buckets were filled into out (at most max); dies on a malformed frame. */
+static size_t fetch_walk(const uint8_t *frame, size_t len, fetched_t *out, size_t max) {
+    fl_reader_t rd;
+    fl_rd_init(&rd, frame, len);
+    fl_resp_header_t hdr;
+    if (fl_frame_read_resp_header(&rd, &hdr) || hdr.type != FL_RESP_SUCCESS)
+        fb_die("%s", "FetchLog answered with an error response");
+    size_t n = 0;
+    while (fl_rd_remaining(&rd) && !rd.err) {
+        uint64_t key = fl_rd_uvarint(&rd);
+        if (key != (1 << 3 | 2)) {
+            pb_skip(&rd, (unsigned)(key & 7));
+            continue;
+        }
+        fl_reader_t t;
+        fl_rd_narrow(&rd, (size_t)fl_rd_uvarint(&rd), &t);
+        while (fl_rd_remaining(&t) && !t.err) {
+            uint64_t tk = fl_rd_uvarint(&t);
+            if (tk != (2 << 3 | 2)) {
+                pb_skip(&t, (unsigned)(tk & 7));
+                continue;
+            }
+            fl_reader_t b;
+            fl_rd_narrow(&t, (size_t)fl_rd_uvarint(&t), &b);
+            fetched_t f = {-1, 0, NULL, 0};
+            while (fl_rd_remaining(&b) && !b.err) {
+                uint64_t bk = fl_rd_uvarint(&b);
+                unsigned field = (unsigned)(bk >> 3), wt = (unsigned)(bk & 7);
+                if (field == 2 && wt == 0) f.bucket = (int32_t)fl_rd_uvarint(&b);
+                else if (field == 3 && wt == 0) f.error = (int32_t)fl_rd_uvarint(&b);
+                else if (field == 8 && wt == 2) {
+                    fl_view_t v = fl_rd_bytes(&b, (size_t)fl_rd_uvarint(&b));
+                    f.rec = v.p;
+                    f.len = v.len;
+                } else {
+                    pb_skip(&b, wt);
+                }
+            }
+            if (b.err) fb_die("%s", "malformed FetchLog bucket");
+            if (n == max) fb_die("%s", "FetchLog answered too many buckets");
+            out[n++] = f;
+        }
+        if (t.err) fb_die("%s", "malformed FetchLog table");
+    }
+    if (rd.err) fb_die("%s", "malformed FetchLog response");
+    return n;
+}
+
+static int64_t check_fetched(const fetched_t *bo, int64_t expect) {
+    if (bo->error) {
+        fprintf(stderr, "FetchLog bucket %d: error %d\n", bo->bucket, bo->error);
         exit(1);
     }
     fl_logbatch_iter_t it;
-    fl_logbatch_iter_init(&it, bo->records.data, bo->records.len, UINT32_MAX, false);
+    fl_logbatch_iter_init(&it, bo->rec, bo->len, UINT32_MAX, false);
     fl_logbatch_t b;
     int64_t next = -1;
     bool first = true;
     while (fl_logbatch_iter_next(&it, &b) == 1) {
         if (first && expect >= 0 && b.base_offset != expect) {
             fprintf(stderr, "FetchLog bucket %d: asked for offset %" PRId64 ", got a batch at %" PRId64 "\n",
-                    bo->bucket_id, expect, b.base_offset);
+                    bo->bucket, expect, b.base_offset);
             exit(1);
         }
         first = false;
@@ -175,7 +241,9 @@ typedef struct fetch_conn_s {
     int64_t next_k;      /* next batch index to request */
     int64_t n_batches;   /* batches in the bucket */
     int outstanding;
-    fl_buf_t rbuf;
+    fl_buf_t rbuf;       /* the response being read: its length prefix, then the whole frame */
+    size_t want;         /* the frame's size once the prefix is in */
+    size_t have;         /* bytes of it read so far */
 } fetch_conn_t;
 
 static void fetch_send(fetch_conn_t *c, int64_t table_id, int32_t rows) {
@@ -227,31 +295,32 @@ static uint64_t fetch_pipelined(int port, int64_t table_id, int buckets, const i
         for (int i = 0; i < buckets; i++) {
             if (!(pfds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
             fetch_conn_t *c = &cs[i];
-            uint8_t *p = fl_buf_extend(&c->rbuf, 1 << 20);
-            ssize_t r = read(c->fd, p, 1 << 20);
-            if (r <= 0) fb_die("%s", "fl-server closed a fetch connection");
-            c->rbuf.len -= (1 << 20) - (size_t)r;
-            size_t pos = 0;
-            while (c->rbuf.len - pos >= 4) {
-                uint32_t len = rd_be32(c->rbuf.p + pos);
-                if (c->rbuf.len - pos < 4 + (size_t)len) break;
-                int32_t id = (int32_t)rd_be32(c->rbuf.p + pos + 5);
-                fl_arena_t *a = fl_arena_new(0);
-                Fluss__FetchLogResponse *resp = (Fluss__FetchLogResponse *)fb_decode(
-                    c->rbuf.p + pos, 4 + len, &fluss__fetch_log_response__descriptor, a);
-                if (resp->n_tables_resp != 1 || resp->tables_resp[0]->n_buckets_resp != 1)
-                    fb_die("%s", "FetchLog answered other than one bucket");
-                const Fluss__PbFetchLogRespForBucket *bo = resp->tables_resp[0]->buckets_resp[0];
-                if (check_fetched(bo, (int64_t)id * rows) < 0) fb_die("%s", "empty fetch");
-                bytes += bo->records.len;
-                fl_arena_destroy(a);
-                pos += 4 + len;
-                c->outstanding--;
-                if (c->next_k < c->n_batches) fetch_send(c, table_id, rows);
-                else if (!c->outstanding) active--;
+            /* the 4-byte length first, then the frame read straight into its own buffer */
+            if (c->have < 4) {
+                if (c->rbuf.len < 4) fl_buf_extend(&c->rbuf, 4 - c->rbuf.len);
+                ssize_t r = read(c->fd, c->rbuf.p + c->have, 4 - c->have);
+                if (r <= 0) fb_die("%s", "fl-server closed a fetch connection");
+                c->have += (size_t)r;
+                if (c->have < 4) continue;
+                c->want = 4 + (size_t)rd_be32(c->rbuf.p);
+                fl_buf_extend(&c->rbuf, c->want - c->rbuf.len); /* rbuf.len == 4 here */
+                continue;
             }
-            memmove(c->rbuf.p, c->rbuf.p + pos, c->rbuf.len - pos);
-            c->rbuf.len -= pos;
+            ssize_t r = read(c->fd, c->rbuf.p + c->have, c->want - c->have);
+            if (r <= 0) fb_die("%s", "fl-server closed a fetch connection");
+            c->have += (size_t)r;
+            if (c->have < c->want) continue;
+            int32_t id = (int32_t)rd_be32(c->rbuf.p + 5);
+            fetched_t bo;
+            if (fetch_walk(c->rbuf.p, c->rbuf.len, &bo, 1) != 1)
+                fb_die("%s", "FetchLog answered other than one bucket");
+            if (check_fetched(&bo, (int64_t)id * rows) < 0) fb_die("%s", "empty fetch");
+            bytes += bo.len;
+            c->rbuf.len = 0;
+            c->have = 0;
+            c->outstanding--;
+            if (c->next_k < c->n_batches) fetch_send(c, table_id, rows);
+            else if (!c->outstanding) active--;
         }
     }
     *secs = fb_now_s() - t0;
@@ -272,6 +341,9 @@ static uint64_t fetch_client(int port, int64_t table_id, int buckets, const int6
     int64_t next[64];
     for (int i = 0; i < buckets; i++) next[i] = 0;
     uint64_t bytes = 0;
+    fl_buf_t resp; /* the request, then its response (read whole, walked in place) */
+    fl_buf_init(&resp);
+    int32_t call_id = 0;
     double t0 = fb_now_s();
     for (;;) {
         Fluss__PbFetchLogReqForBucket bq[64], *bqs[64];
@@ -296,21 +368,22 @@ static uint64_t fetch_client(int port, int64_t table_id, int buckets, const int6
         req.max_bytes = 16 << 20;
         req.n_tables_req = 1;
         req.tables_req = tqs;
-        fl_arena_t *a = fl_arena_new(0);
-        Fluss__FetchLogResponse *resp = (Fluss__FetchLogResponse *)fb_call(
-            fd, FL_API_FETCH_LOG, &req.base, &fluss__fetch_log_response__descriptor, a);
-        for (size_t t = 0; t < resp->n_tables_resp; t++)
-            for (size_t k = 0; k < resp->tables_resp[t]->n_buckets_resp; k++) {
-                const Fluss__PbFetchLogRespForBucket *bo = resp->tables_resp[t]->buckets_resp[k];
-                int b = bo->bucket_id;
-                if (b < 0 || b >= buckets) fb_die("%s", "FetchLog answered an unknown bucket");
-                int64_t nx = check_fetched(bo, next[b]);
-                if (nx > next[b]) next[b] = nx;
-                bytes += bo->records.len;
-            }
-        fl_arena_destroy(a);
+        fl_buf_reset(&resp);
+        fb_frame(&resp, FL_API_FETCH_LOG, ++call_id, &req.base);
+        fb_write_all(fd, resp.p, resp.len);
+        if (fb_read_frame(fd, &resp)) fb_die("%s", "connection closed during FetchLog");
+        fetched_t got[64];
+        size_t nb = fetch_walk(resp.p, resp.len, got, 64);
+        for (size_t k = 0; k < nb; k++) {
+            int b = got[k].bucket;
+            if (b < 0 || b >= buckets) fb_die("%s", "FetchLog answered an unknown bucket");
+            int64_t nx = check_fetched(&got[k], next[b]);
+            if (nx > next[b]) next[b] = nx;
+            bytes += got[k].len;
+        }
     }
     *secs = fb_now_s() - t0;
+    fl_buf_free(&resp);
     close(fd);
     return bytes;
 }
