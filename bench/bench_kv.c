@@ -171,34 +171,7 @@ static int64_t create_kv_table(int port, int buckets, const char *log_format, in
              "\"table.kv.format\":\"COMPACTED\",\"table.replication.factor\":\"1\"},"
              "\"custom_properties\":{}}",
              buckets, log_format);
-    int fd = fb_connect(port);
-    if (fd < 0) fb_die("%s", "cannot connect to fl-server");
-    fl_arena_t *a = fl_arena_new(0);
-    Fluss__PbTablePath tp = FLUSS__PB_TABLE_PATH__INIT;
-    tp.database_name = "fluss";
-    tp.table_name = "kvbench";
-    Fluss__CreateTableRequest cr = FLUSS__CREATE_TABLE_REQUEST__INIT;
-    cr.table_path = &tp;
-    cr.table_json.data = (uint8_t *)json;
-    cr.table_json.len = strlen(json);
-    fb_call(fd, FL_API_CREATE_TABLE, &cr.base, &fluss__create_table_response__descriptor, a);
-    Fluss__GetTableInfoRequest gi = FLUSS__GET_TABLE_INFO_REQUEST__INIT;
-    gi.table_path = &tp;
-    Fluss__GetTableInfoResponse *ti = (Fluss__GetTableInfoResponse *)fb_call(
-        fd, FL_API_GET_TABLE_INFO, &gi.base, &fluss__get_table_info_response__descriptor, a);
-    int64_t id = ti->table_id;
-    *schema_id = ti->schema_id;
-    fl_arena_destroy(a);
-    for (int b = 0; b < buckets; b++) {
-        int32_t code = 0;
-        for (int tries = 0; tries < 500; tries++) {
-            if (fb_list_latest(fd, id, b, &code) >= 0) break;
-            usleep(10000);
-        }
-        if (code) fb_die("bucket %d of the KV table does not open: error %d", b, code);
-    }
-    close(fd);
-    return id;
+    return fb_create_table_json(port, "kvbench", json, buckets, schema_id);
 }
 
 /* ---- requests ------------------------------------------------------------------------------ */

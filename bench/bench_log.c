@@ -36,46 +36,6 @@ static double g_secs;
 
 /* ---- limits: disk and loopback ------------------------------------------------------------- */
 
-static void fill_random(uint8_t *p, size_t n) {
-    uint64_t x = 0x9e3779b97f4a7c15ull;
-    for (size_t i = 0; i < n; i++) {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        p[i] = (uint8_t)x;
-    }
-}
-
-/* Sequential write of `bytes` in 1 MiB pwrite()s, then fdatasync. @returns MB/s including the
- * fdatasync; *cache_mb_s gets the rate of the pwrite()s alone (into the page cache). */
-static double disk_seq_once(uint64_t bytes, double *cache_mb_s) {
-    char path[600];
-    snprintf(path, sizeof(path), "%s/disk-probe", g_work);
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (fd < 0) fb_die("open disk probe: %s", strerror(errno));
-    size_t chunk = 1 << 20;
-    uint8_t *buf = fl_malloc(chunk);
-    fill_random(buf, chunk);
-    double t0 = fb_now_s();
-    for (uint64_t off = 0; off < bytes; off += chunk)
-        if (pwrite(fd, buf, chunk, (off_t)off) != (ssize_t)chunk) fb_die("pwrite: %s", strerror(errno));
-    *cache_mb_s = (double)bytes / 1e6 / (fb_now_s() - t0);
-    if (fdatasync(fd)) fb_die("fdatasync: %s", strerror(errno));
-    double t = fb_now_s() - t0;
-    close(fd);
-    unlink(path);
-    fl_free(buf);
-    return (double)bytes / 1e6 / t;
-}
-
-/* disk_seq_once twice, the first untimed: in a virtual machine the first write into memory the
- * guest has not touched lately pays for the host backing it (4x slower here), which would make
- * the limit depend on what ran before. */
-static double disk_seq(uint64_t bytes, double *cache_mb_s) {
-    disk_seq_once(bytes, cache_mb_s);
-    return disk_seq_once(bytes, cache_mb_s);
-}
-
 /* pwrite(chunk) + fdatasync to a growing file for secs (or max bytes). @returns ops/s. */
 static double disk_fsync(size_t chunk, double secs, uint64_t max) {
     char path[600];
@@ -83,7 +43,7 @@ static double disk_fsync(size_t chunk, double secs, uint64_t max) {
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
     if (fd < 0) fb_die("open disk probe: %s", strerror(errno));
     uint8_t *buf = fl_malloc(chunk);
-    fill_random(buf, chunk);
+    fb_fill_random(buf, chunk);
     double t0 = fb_now_s(), t = t0;
     uint64_t off = 0;
     long ops = 0;
@@ -122,7 +82,7 @@ static double loopback_bw(double secs) {
     pthread_create(&th, NULL, sink_thread, &s);
     size_t chunk = 1 << 20;
     uint8_t *buf = fl_malloc(chunk);
-    fill_random(buf, chunk);
+    fb_fill_random(buf, chunk);
     double t0 = fb_now_s(), t;
     uint64_t bytes = 0;
     do {
@@ -487,7 +447,7 @@ int main(int argc, char **argv) {
     printf("log_mib %llu\nconnections %d\ndepth %d\nseconds %.1f\n",
            (unsigned long long)(g_log_bytes >> 20), g_conns, g_depth, g_secs);
     double cache;
-    printf("disk_seq_mb_per_s %.1f\n", disk_seq(g_log_bytes, &cache));
+    printf("disk_seq_mb_per_s %.1f\n", fb_disk_seq(g_work, g_log_bytes, &cache));
     printf("disk_cache_mb_per_s %.1f\n", cache);
     double f1 = disk_fsync(1 << 20, 5, g_log_bytes);
     printf("disk_fsync_1m_per_s %.1f\ndisk_fsync_1m_mb_per_s %.1f\n", f1, f1 * 1048576 / 1e6);

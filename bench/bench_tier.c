@@ -42,33 +42,6 @@ static const char *g_format = "paimon", *g_pfx = ""; /* g_pfx: "iceberg_" for ic
 /* One "key value" line; the key gets g_pfx. */
 #define BT_OUT(fmt, ...) printf("%s" fmt, g_pfx, __VA_ARGS__)
 
-/* ---- limit: sequential write + fdatasync (as bench_log's disk_seq) ---------------------------- */
-
-static double disk_seq_once(uint64_t bytes) {
-    char path[600];
-    snprintf(path, sizeof(path), "%s/disk-probe", g_work);
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (fd < 0) fb_die("open disk probe: %s", strerror(errno));
-    size_t chunk = 1 << 20;
-    uint8_t *buf = fl_malloc(chunk);
-    uint64_t x = 0x9e3779b97f4a7c15ull;
-    for (size_t i = 0; i < chunk; i++) {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        buf[i] = (uint8_t)x;
-    }
-    double t0 = fb_now_s();
-    for (uint64_t off = 0; off < bytes; off += chunk)
-        if (pwrite(fd, buf, chunk, (off_t)off) != (ssize_t)chunk) fb_die("pwrite: %s", strerror(errno));
-    if (fdatasync(fd)) fb_die("fdatasync: %s", strerror(errno));
-    double t = fb_now_s() - t0;
-    close(fd);
-    unlink(path);
-    fl_free(buf);
-    return (double)bytes / 1e6 / t;
-}
-
 /* ---- table and batches ------------------------------------------------------------------------ */
 
 static int64_t create_table(int port, const char *name, const char *freshness) {
@@ -82,33 +55,7 @@ static int64_t create_table(int port, const char *name, const char *freshness) {
              "\"table.replication.factor\":\"1\",\"table.datalake.enabled\":\"true\","
              "\"table.datalake.freshness\":\"%s\"},\"custom_properties\":{}}",
              BT_BUCKETS, freshness);
-    int fd = fb_connect(port);
-    if (fd < 0) fb_die("cannot connect to fl-server (%s)", name);
-    fl_arena_t *a = fl_arena_new(0);
-    Fluss__PbTablePath tp = FLUSS__PB_TABLE_PATH__INIT;
-    tp.database_name = "fluss";
-    tp.table_name = (char *)name;
-    Fluss__CreateTableRequest cr = FLUSS__CREATE_TABLE_REQUEST__INIT;
-    cr.table_path = &tp;
-    cr.table_json.data = (uint8_t *)json;
-    cr.table_json.len = strlen(json);
-    fb_call(fd, FL_API_CREATE_TABLE, &cr.base, &fluss__create_table_response__descriptor, a);
-    Fluss__GetTableInfoRequest gi = FLUSS__GET_TABLE_INFO_REQUEST__INIT;
-    gi.table_path = &tp;
-    Fluss__GetTableInfoResponse *ti = (Fluss__GetTableInfoResponse *)fb_call(
-        fd, FL_API_GET_TABLE_INFO, &gi.base, &fluss__get_table_info_response__descriptor, a);
-    int64_t id = ti->table_id;
-    fl_arena_destroy(a);
-    for (int b = 0; b < BT_BUCKETS; b++) {
-        int32_t code = 0;
-        for (int tries = 0; tries < 500; tries++) {
-            if (fb_list_latest(fd, id, b, &code) >= 0) break;
-            usleep(10000);
-        }
-        if (code) fb_die("bucket %d of %s does not open: error %d", b, name, code);
-    }
-    close(fd);
-    return id;
+    return fb_create_table_json(port, name, json, BT_BUCKETS, NULL);
 }
 
 /* One INDEXED batch of BT_BATCH_ROWS rows with ids first_id.. (distinct content per batch). */
@@ -480,8 +427,7 @@ int main(int argc, char **argv) {
     int bad = 0;
 
     /* limit: the second of two passes (the first backs the guest's memory, see bench_log.c) */
-    disk_seq_once(256u << 20);
-    BT_OUT("disk_seq_mb_per_s %.1f\n", disk_seq_once(256u << 20));
+    BT_OUT("disk_seq_mb_per_s %.1f\n", fb_disk_seq(g_work, 256u << 20, NULL));
     BT_OUT("buckets %d\n", BT_BUCKETS);
     BT_OUT("batch_rows %d\n", BT_BATCH_ROWS);
     BT_OUT("depth %d\n", BT_DEPTH);

@@ -266,18 +266,11 @@ static inline int64_t fb_list_latest(int fd, int64_t table_id, int32_t bucket, i
     return off;
 }
 
-/** @brief Create fluss.<name> (a INT, b BIGINT, c STRING; INDEXED log format) with `buckets`
- *  buckets and wait until every bucket answers ListOffsets (its log is open).
- *  @returns the table id. */
-static inline int64_t fb_create_table(int port, const char *name, int buckets) {
-    char json[1024];
-    snprintf(json, sizeof(json),
-             "{\"schema\":{\"columns\":[{\"name\":\"a\",\"data_type\":{\"type\":\"INTEGER\","
-             "\"nullable\":false}},{\"name\":\"b\",\"data_type\":{\"type\":\"BIGINT\",\"nullable\":"
-             "false}},{\"name\":\"c\",\"data_type\":{\"type\":\"STRING\"}}]},\"partition_key\":[],"
-             "\"bucket_key\":[],\"bucket_count\":%d,\"properties\":{\"table.log.format\":"
-             "\"INDEXED\",\"table.replication.factor\":\"1\"},\"custom_properties\":{}}",
-             buckets);
+/** @brief CreateTable fluss.<name> from Fluss table JSON with `buckets` buckets and wait until
+ *  every bucket answers ListOffsets (its log is open). @returns the table id; its schema id
+ *  into *schema_id when not NULL. */
+static inline int64_t fb_create_table_json(int port, const char *name, const char *json,
+                                           int buckets, int32_t *schema_id) {
     int fd = fb_connect(port);
     if (fd < 0) fb_die("cannot connect to fl-server (%s)", name);
     fl_arena_t *a = fl_arena_new(0);
@@ -294,6 +287,7 @@ static inline int64_t fb_create_table(int port, const char *name, int buckets) {
     Fluss__GetTableInfoResponse *ti = (Fluss__GetTableInfoResponse *)fb_call(
         fd, FL_API_GET_TABLE_INFO, &gi.base, &fluss__get_table_info_response__descriptor, a);
     int64_t id = ti->table_id;
+    if (schema_id) *schema_id = ti->schema_id;
     fl_arena_destroy(a);
     for (int b = 0; b < buckets; b++) {
         int32_t code = 0;
@@ -301,13 +295,68 @@ static inline int64_t fb_create_table(int port, const char *name, int buckets) {
             if (fb_list_latest(fd, id, b, &code) >= 0) break;
             usleep(10000);
         }
-        if (code) {
-            fprintf(stderr, "bucket %d of %s does not open: error %d\n", b, name, code);
-            exit(1);
-        }
+        if (code) fb_die("bucket %d of %s does not open: error %d", b, name, code);
     }
     close(fd);
     return id;
+}
+
+/** @brief fluss.<name> (a INT NOT NULL, b BIGINT NOT NULL, c STRING), INDEXED log format,
+ *  `buckets` buckets, via fb_create_table_json. @returns the table id. */
+static inline int64_t fb_create_table(int port, const char *name, int buckets) {
+    char json[1024];
+    snprintf(json, sizeof(json),
+             "{\"schema\":{\"columns\":[{\"name\":\"a\",\"data_type\":{\"type\":\"INTEGER\","
+             "\"nullable\":false}},{\"name\":\"b\",\"data_type\":{\"type\":\"BIGINT\",\"nullable\":"
+             "false}},{\"name\":\"c\",\"data_type\":{\"type\":\"STRING\"}}]},\"partition_key\":[],"
+             "\"bucket_key\":[],\"bucket_count\":%d,\"properties\":{\"table.log.format\":"
+             "\"INDEXED\",\"table.replication.factor\":\"1\"},\"custom_properties\":{}}",
+             buckets);
+    return fb_create_table_json(port, name, json, buckets, NULL);
+}
+
+/* ---- the disk limit ---------------------------------------------------------------------------- */
+
+/** @brief n pseudo-random bytes (xorshift; the same every call), so compression cannot help. */
+static inline void fb_fill_random(uint8_t *p, size_t n) {
+    uint64_t x = 0x9e3779b97f4a7c15ull;
+    for (size_t i = 0; i < n; i++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        p[i] = (uint8_t)x;
+    }
+}
+
+/** @brief Sequential write of `bytes` in 1 MiB pwrite()s to a new file in dir, then fdatasync.
+ *  @returns MB/s including the fdatasync; *cache_mb_s (when not NULL) gets the rate of the
+ *  pwrite()s alone (into the page cache). */
+static inline double fb_disk_seq_once(const char *dir, uint64_t bytes, double *cache_mb_s) {
+    char path[600];
+    snprintf(path, sizeof(path), "%s/disk-probe", dir);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd < 0) fb_die("open disk probe: %s", strerror(errno));
+    size_t chunk = 1 << 20;
+    uint8_t *buf = fl_malloc(chunk);
+    fb_fill_random(buf, chunk);
+    double t0 = fb_now_s();
+    for (uint64_t off = 0; off < bytes; off += chunk)
+        if (pwrite(fd, buf, chunk, (off_t)off) != (ssize_t)chunk) fb_die("pwrite: %s", strerror(errno));
+    if (cache_mb_s) *cache_mb_s = (double)bytes / 1e6 / (fb_now_s() - t0);
+    if (fdatasync(fd)) fb_die("fdatasync: %s", strerror(errno));
+    double t = fb_now_s() - t0;
+    close(fd);
+    unlink(path);
+    fl_free(buf);
+    return (double)bytes / 1e6 / t;
+}
+
+/** @brief fb_disk_seq_once twice, the first untimed: in a virtual machine the first write into
+ *  memory the guest has not touched lately pays for the host backing it (4x slower here),
+ *  which would make the limit depend on what ran before. */
+static inline double fb_disk_seq(const char *dir, uint64_t bytes, double *cache_mb_s) {
+    fb_disk_seq_once(dir, bytes, cache_mb_s);
+    return fb_disk_seq_once(dir, bytes, cache_mb_s);
 }
 
 /* ---- batches ------------------------------------------------------------------------------ */
