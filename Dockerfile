@@ -20,7 +20,7 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends \
       build-essential cmake ninja-build pkg-config \
       librocksdb-dev libevent-dev libprotobuf-c-dev protobuf-c-compiler libssl-dev libzstd-dev \
-      liblz4-dev libyaml-dev libjansson-dev libcmocka-dev libsnappy-dev zlib1g-dev \
+      liblz4-dev libyaml-dev libjansson-dev libcmocka-dev libsnappy-dev zlib1g-dev libroaring-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
@@ -38,12 +38,13 @@ ARG DEBIAN_FRONTEND=noninteractive
 #   libevent_core-2.1.so.7 libevent-core-2.1-7 | libevent_pthreads-2.1.so.7 libevent-pthreads-2.1-7
 #   (the last two when the build links libevent's parts separately, as the ASan tree does)
 #   libstdc++.so.6 libstdc++6 | libgcc_s.so.1 libgcc-s1 | libz.so.1 zlib1g | libbz2.so.1.0 libbz2-1.0
+#   libroaring.so.0 libroaring0
 #   libc/libm/libpthread: libc6 (in the base image)
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
       librocksdb7.8 libgflags2.2 libsnappy1v5 libprotobuf-c1 libyaml-0-2 libzstd1 liblz4-1 \
       libjansson4 libevent-2.1-7 libevent-core-2.1-7 libevent-pthreads-2.1-7 libstdc++6 libgcc-s1 \
-      zlib1g libbz2-1.0 \
+      zlib1g libbz2-1.0 libroaring0 \
  && rm -rf /var/lib/apt/lists/*
 
 # Non-root user with a fixed uid/gid. Named volumes mounted on the two directories below start

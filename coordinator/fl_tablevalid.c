@@ -393,11 +393,6 @@ static fl_err_t fl_check_agg_functions(fl_arena_t *a, const fl_schema_t *s, cons
                    "part of %s but was '%s'.",
                    c->name, lower, k->roots_str, tb);
         }
-        if (k->roots == agg_bytes) /* not implemented by this server's tablet */
-            FL_BAD(FL_ERR_INVALID_CONFIG_EXCEPTION,
-                   "Invalid aggregation function for column '%s': aggregation function '%s' is "
-                   "not supported by this server.",
-                   c->name, lower);
     }
     return FL_ERR_NONE;
 }

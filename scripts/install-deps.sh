@@ -7,9 +7,10 @@ PACKAGES=(
   # build
   build-essential cmake ninja-build pkg-config
   # libraries (design card: RocksDB C API, libevent, protobuf-c, OpenSSL, zstd; plus lz4,
-  # libyaml for server.yaml, jansson for JSON, cmocka for unit tests)
+  # libyaml for server.yaml, jansson for JSON, cmocka for unit tests, CRoaring for the rbm32
+  # aggregate)
   librocksdb-dev libevent-dev libprotobuf-c-dev protobuf-c-compiler libssl-dev libzstd-dev
-  liblz4-dev libyaml-dev libjansson-dev libcmocka-dev libsnappy-dev zlib1g-dev
+  liblz4-dev libyaml-dev libjansson-dev libcmocka-dev libsnappy-dev zlib1g-dev libroaring-dev
   # the interop suite: real Fluss Java client from Maven Central
   openjdk-17-jdk-headless maven
   # benchmarks (bench/run.sh kv): RocksDB's own db_bench, the limit the KV figures are set against

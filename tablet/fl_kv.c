@@ -34,6 +34,7 @@
 #include "fl_log.h"
 #include "fl_logbatch.h"
 #include "fl_logrecord.h"
+#include "fl_roaring.h"
 #include "fl_row.h"
 #include "fl_tablet_int.h"
 
@@ -583,19 +584,21 @@ static void fl_agg_arith(fl_arena_t *a, bool mul, const fl_type_t *t, const fl_d
     }
 }
 
-/* Merge one column: acc is the stored value, in the incoming one (FieldAggregator.agg). */
-static void fl_agg_field(fl_arena_t *a, fl_agg_fn_t fn, const char *delim, const fl_type_t *t,
-                         const fl_datum_t *acc, const fl_datum_t *in, fl_datum_t *out) {
+/* Merge one column: acc is the stored value, in the incoming one (FieldAggregator.agg).
+ * @returns FL_ERR_NONE, or a decode error of an rbm32/rbm64 bitmap. */
+static fl_err_t fl_agg_field(fl_arena_t *a, fl_agg_fn_t fn, const char *delim, const fl_type_t *t,
+                             const fl_datum_t *acc, const fl_datum_t *in, fl_datum_t *out) {
     switch (fn) {
-    case FL_AGG_LAST_VALUE: *out = *in; return;
-    case FL_AGG_LAST_VALUE_IGNORE_NULLS: *out = in->is_null ? *acc : *in; return;
+    case FL_AGG_LAST_VALUE: *out = *in; return FL_ERR_NONE;
+    case FL_AGG_LAST_VALUE_IGNORE_NULLS: *out = in->is_null ? *acc : *in; return FL_ERR_NONE;
     case FL_AGG_FIRST_VALUE: /* 0.9.1 implements both alike: a stored null is replaced */
-    case FL_AGG_FIRST_VALUE_IGNORE_NULLS: *out = acc->is_null ? *in : *acc; return;
+    case FL_AGG_FIRST_VALUE_IGNORE_NULLS: *out = acc->is_null ? *in : *acc; return FL_ERR_NONE;
     default: break;
     }
-    if (acc->is_null || in->is_null) { /* every other function ignores nulls */
+    /* every other function ignores nulls; rbm32/rbm64 pass the other side through unchecked */
+    if (acc->is_null || in->is_null) {
         *out = acc->is_null ? *in : *acc;
-        return;
+        return FL_ERR_NONE;
     }
     switch (fn) {
     case FL_AGG_SUM: fl_agg_arith(a, false, t, acc, in, out); break;
@@ -615,12 +618,26 @@ static void fl_agg_field(fl_arena_t *a, fl_agg_fn_t fn, const char *delim, const
         out->v.bytes.len = (uint32_t)n;
         break;
     }
+    case FL_AGG_RBM32:
+    case FL_AGG_RBM64: { /* union, runOptimize, serialize (FieldRoaringBitmap32Agg/64Agg) */
+        fl_buf_t *u = fl_arena_calloc(a, sizeof(fl_buf_t));
+        fl_arena_cleanup_add(a, (fl_arena_cleanup_cb *)fl_buf_free, u);
+        fl_err_t err = (fn == FL_AGG_RBM32 ? fl_rbm32_union : fl_rbm64_union)(
+            acc->v.bytes.p, acc->v.bytes.len, in->v.bytes.p, in->v.bytes.len, u);
+        if (err) return err;
+        *out = *acc;
+        out->v.bytes.p = u->p;
+        out->v.bytes.len = (uint32_t)u->len;
+        break;
+    }
     default: *out = *in; break;
     }
+    return FL_ERR_NONE;
 }
 
 /* The merged row of an upsert on an existing key: target columns (all when n_target is 0) are
- * aggregated, the others keep their stored values. */
+ * aggregated, the others keep their stored values. @returns NULL when a column's values do not
+ * merge (a malformed roaring bitmap). */
 static fl_datum_t *fl_agg_row(const fl_table_ref_t *t, fl_arena_t *a, const fl_datum_t *old_row,
                               const fl_datum_t *new_row, const int32_t *target_cols, size_t n_target) {
     const fl_type_t *rt = t->info.row_type;
@@ -629,8 +646,9 @@ static fl_datum_t *fl_agg_row(const fl_table_ref_t *t, fl_arena_t *a, const fl_d
         bool target = !n_target;
         for (size_t i = 0; i < n_target; i++) target |= (uint32_t)target_cols[i] == c;
         if (!target) m[c] = old_row[c];
-        else fl_agg_field(a, (fl_agg_fn_t)t->agg_fn[c], t->agg_delim[c], &rt->children[c],
-                          &old_row[c], &new_row[c], &m[c]);
+        else if (fl_agg_field(a, (fl_agg_fn_t)t->agg_fn[c], t->agg_delim[c], &rt->children[c],
+                              &old_row[c], &new_row[c], &m[c]))
+            return NULL;
     }
     return m;
 }
@@ -908,6 +926,11 @@ void fl_replica_put_kv(fl_replica_t *r, fl_arena_t *a, const uint8_t *batch, siz
             }
             if (engine == FL_MERGE_AGGREGATION) {
                 new_row = fl_agg_row(r->table, a, old_row, new_row, target_cols, n_target);
+                if (!new_row) { /* Java: a RuntimeException, UNKNOWN_SERVER_ERROR for the batch */
+                    res->err = FL_ERR_UNKNOWN_SERVER_ERROR;
+                    res->why = "Unable to se/deserialize roaring bitmap.";
+                    goto out;
+                }
             } else if (n_target) {
                 /* partial update: non-target columns keep their stored values */
                 fl_datum_t *merged = fl_arena_alloc(a, ti->row_type->n_children * sizeof(fl_datum_t));

@@ -81,6 +81,8 @@ static void fl_table_agg_fns(fl_table_ref_t *t, const fl_tablet_table_info_t *in
         {"STRING_AGG", FL_AGG_LISTAGG},
         {"BOOL_AND", FL_AGG_BOOL_AND},
         {"BOOL_OR", FL_AGG_BOOL_OR},
+        {"RBM32", FL_AGG_RBM32},
+        {"RBM64", FL_AGG_RBM64},
     };
     uint32_t n = info->row_type->n_children;
     t->agg_fn = fl_arena_calloc(t->arena, n + 1);

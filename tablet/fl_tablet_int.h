@@ -20,6 +20,8 @@ typedef enum fl_agg_fn_e {
     FL_AGG_LISTAGG,                     /* and its alias string_agg */
     FL_AGG_BOOL_AND,
     FL_AGG_BOOL_OR,
+    FL_AGG_RBM32,                       /* union of serialized RoaringBitmaps (BYTES) */
+    FL_AGG_RBM64,                       /* union of serialized Roaring64Bitmaps (BYTES) */
 } fl_agg_fn_t;
 
 typedef struct fl_table_ref_s {

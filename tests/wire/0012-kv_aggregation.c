@@ -15,6 +15,9 @@
  *    sum that fits a long, stored unchecked (DecimalUtils.add fast path).
  *  - first_value and first_value_ignore_nulls are implemented alike: a stored null is replaced.
  *  - listagg / string_agg: stored + delimiter (default ",") + incoming, nulls ignored.
+ *  - rbm32 / rbm64 (BYTES): serialized RoaringBitmap / Roaring64Bitmap; a null on either side
+ *    gives the other side's bytes unchanged (unchecked), else the serialized union. Bytes that
+ *    do not deserialize make the agg throw: the batch fails with -1 UNKNOWN_SERVER_ERROR.
  *  - deletes: table.delete.behavior defaults to IGNORE for a merge engine (applySystemDefaults);
  *    ALLOW removes the whole row (-D).
  *  - CreateTable: TableDescriptorValidation#validateAggregationFunctionParameters refuses bad
@@ -35,6 +38,7 @@
 #include "fl_kvbatch.h"
 #include "fl_logbatch.h"
 #include "fl_logrecord.h"
+#include "fl_roaring.h"
 #include "fl_row.h"
 #include "fl_wire.h"
 
@@ -48,7 +52,7 @@
 
 /* agg(k BIGINT NOT NULL, ...): one column per function */
 enum { K, S_I, S_B, S_D, S_DEC, S_BDEC, S_TINY, P_S, P_DEC, MX_S, MN_TS, MX_BDEC, LV, LVIN, FV,
-       FVIN, LA, LA2, BAND, BOR, NC };
+       FVIN, LA, LA2, BAND, BOR, R32, R64, NC };
 #define AGG_COLS                                                                               \
     "{\"name\":\"k\",\"data_type\":{\"type\":\"BIGINT\",\"nullable\":false}},"                 \
     COL("s_i", "INTEGER") AGG("sum") "," COL("s_b", "BIGINT") AGG("SUM") ","                   \
@@ -70,7 +74,8 @@ enum { K, S_I, S_B, S_D, S_DEC, S_BDEC, S_TINY, P_S, P_DEC, MX_S, MN_TS, MX_BDEC
     AGG("first-value-ignore-nulls") ","                                                        \
     COL("la", "STRING") AGG("listagg") "," COL("la2", "STRING")                                \
     AGGP("string_agg", "\"delimiter\":\";\"") ","                                              \
-    COL("band", "BOOLEAN") AGG("bool_and") "," COL("bor", "BOOLEAN") AGG("bool_or")
+    COL("band", "BOOLEAN") AGG("bool_and") "," COL("bor", "BOOLEAN") AGG("bool_or") ","       \
+    COL("r32", "BYTES") AGG("rbm32") "," COL("r64", "BYTES") AGG("RBM64")
 
 static fl_ts_t ts;
 static int fd;
@@ -96,6 +101,7 @@ static void init_types(void) {
         {"fv", FL_T_INTEGER, 0, 0},       {"fvin", FL_T_INTEGER, 0, 0},
         {"la", FL_T_STRING, 0, 0},        {"la2", FL_T_STRING, 0, 0},
         {"band", FL_T_BOOLEAN, 0, 0},     {"bor", FL_T_BOOLEAN, 0, 0},
+        {"r32", FL_T_BYTES, 0, 0},        {"r64", FL_T_BYTES, 0, 0},
     };
     for (int i = 0; i < NC; i++) {
         types[i] = (fl_type_t){.root = c[i].r, .nullable = i != K, .precision = c[i].p,
@@ -594,14 +600,132 @@ static void test_invalid_tables(void **state) {
     expect_create_refused("bad8", TABLE_JSON(KCOL COL("v", "STRING") AGG("sum"),
                                              ",\"table.changelog.image\":\"WAL\""),
                           "does not support 'WAL' changelog image mode");
-    /* not implemented here (0.9.1 has them) */
-    expect_create_refused("bad9", TABLE_JSON(KCOL COL("v", "BYTES") AGG("rbm32"), ""),
-                          "'rbm32' is not supported by this server");
+    expect_create_refused("bad9", TABLE_JSON(KCOL COL("v", "STRING") AGG("rbm32"), ""),
+                          "Data type for rbm32 column must be part of [BYTES] but was 'STRING'.");
+    expect_create_refused("bad10", TABLE_JSON(KCOL COL("v", "BIGINT") AGG("rbm64"), ""),
+                          "Data type for rbm64 column must be part of [BYTES] but was 'BIGINT'.");
     /* a wrong type on a primary-key column is not checked; an unknown name is dropped */
     int64_t t = fl_cli_create_table(fd, "agg_unknown",
                                     TABLE_JSON(KCOL COL("v", "STRING") AGG("no_such_fn"), ""));
     assert_true(t > 0);
     fl_cli_assert_serving(fd);
+}
+
+/* ---- rbm32 / rbm64 ---- */
+
+static void set_b(row_t r, int c, const fl_buf_t *b) {
+    r[c].is_null = false;
+    r[c].v.bytes.p = b->p;
+    r[c].v.bytes.len = (uint32_t)b->len;
+}
+
+static void hex_to(const char *h, fl_buf_t *out) {
+    for (size_t i = 0; h[2 * i]; i++) {
+        unsigned v;
+        sscanf(h + 2 * i, "%2x", &v);
+        fl_buf_put_u8(out, (uint8_t)v);
+    }
+}
+
+static void collect64(void *arg, uint64_t v) {
+    fl_buf_put_i64le(arg, (int64_t)v);
+}
+
+/* The values of a stored rbm64 column of key, as i64 LE in out. */
+static void stored_r64(int64_t table, int64_t key, fl_buf_t *out) {
+    fl_arena_t *a = fl_arena_new(0);
+    fl_buf_t k;
+    fl_buf_init(&k);
+    encode_key(key, &k);
+    ProtobufCBinaryData keys[] = {{k.len, k.p}};
+    Fluss__PbLookupRespForBucket *l = fl_cli_lookup(fd, table, 0, keys, 1, a);
+    assert_true(l->values[0]->has_values);
+    fl_datum_t *got = NULL;
+    int16_t gs;
+    fl_view_t rb;
+    assert_int_equal(fl_row_split_value(l->values[0]->values.data, l->values[0]->values.len, &gs, &rb), 0);
+    assert_int_equal(fl_row_decode(FL_ROW_COMPACTED, &row_type, rb.p, rb.len, a, &got), 0);
+    assert_false(got[R64].is_null);
+    assert_int_equal(fl_rbm64_foreach(got[R64].v.bytes.p, got[R64].v.bytes.len, collect64, out), FL_ERR_NONE);
+    fl_buf_free(&k);
+    fl_arena_destroy(a);
+}
+
+/* Unions over the wire; nulls pass the other side through; an empty bitmap changes nothing;
+ * malformed bytes fail the batch (-1) and leave the stored row as it was. */
+static void test_roaring(void **state) {
+    (void)state;
+    /* {1,2} and {2,3} as Java writes them (Fluss's documented example) */
+    fl_buf_t a32, b32, e32, u32, a64, b64, e64, u64, bad;
+    fl_buf_t *bufs[] = {&a32, &b32, &e32, &u32, &a64, &b64, &e64, &u64, &bad};
+    for (size_t i = 0; i < sizeof(bufs) / sizeof(bufs[0]); i++) fl_buf_init(bufs[i]);
+    hex_to("3a30000001000000000001001000000001000200", &a32);
+    hex_to("3a30000001000000000001001000000002000300", &b32);
+    hex_to("3a30000000000000", &e32);
+    const uint64_t va[] = {1, 2, 1ull << 40, UINT64_MAX}, vb[] = {2, 3, 5ull << 48};
+    fl_rbm64_encode(va, 4, &a64);
+    fl_rbm64_encode(vb, 3, &b64);
+    fl_rbm64_encode(NULL, 0, &e64);
+    assert_int_equal(fl_rbm32_union(a32.p, a32.len, b32.p, b32.len, &u32), FL_ERR_NONE);
+    assert_int_equal(fl_rbm64_union(a64.p, a64.len, b64.p, b64.len, &u64), FL_ERR_NONE);
+
+    row_t r, want;
+    nulls(r, 9); /* first row: r32 null, r64 given */
+    set_b(r, R64, &a64);
+    put_ok(tid, (op_t[]){{9, r}}, 1, NULL, 0);
+    nulls(r, 9); /* stored null r32 takes the incoming bytes as they are; null r64 keeps a64 */
+    set_b(r, R32, &a32);
+    put_ok(tid, (op_t[]){{9, r}}, 1, NULL, 0);
+    nulls(want, 9);
+    set_b(want, R32, &a32);
+    set_b(want, R64, &a64);
+    expect_stored(tid, 9, want);
+    nulls(r, 9);
+    set_b(r, R32, &b32);
+    set_b(r, R64, &b64);
+    int64_t at = latest(tid);
+    put_ok(tid, (op_t[]){{9, r}}, 1, NULL, 0);
+    set_b(want, R32, &u32);
+    set_b(want, R64, &u64);
+    expect_stored(tid, 9, want);
+    row_t before;
+    nulls(before, 9);
+    set_b(before, R32, &a32);
+    set_b(before, R64, &a64);
+    expect_changelog(tid, at, (uint8_t[]){FL_CHANGE_UPDATE_BEFORE, FL_CHANGE_UPDATE_AFTER},
+                     (const fl_datum_t *[]){before, want}, 2);
+    fl_buf_t vals;
+    fl_buf_init(&vals);
+    stored_r64(tid, 9, &vals);
+    const uint64_t vu[] = {1, 2, 3, 1ull << 40, 5ull << 48, UINT64_MAX};
+    assert_int_equal(vals.len, sizeof(vu));
+    for (size_t i = 0; i < 6; i++) assert_int_equal(((const uint64_t *)(const void *)vals.p)[i], vu[i]);
+    fl_buf_free(&vals);
+    /* empty bitmaps: the union is what was stored (our re-serialization of it) */
+    nulls(r, 9);
+    set_b(r, R32, &e32);
+    set_b(r, R64, &e64);
+    put_ok(tid, (op_t[]){{9, r}}, 1, NULL, 0);
+    expect_stored(tid, 9, want);
+    /* malformed: refused, nothing stored, the server goes on */
+    const char *bads[2][3] = {{"00", "3a30000001000000000001001000000002000100", "3b30"},
+                              {"0102", "01ffffffffffffffff", "3a30000001000000000001001000000001000200"}};
+    for (int which = 0; which < 2; which++)
+        for (size_t i = 0; i < 3; i++) {
+            fl_buf_reset(&bad);
+            hex_to(bads[which][i], &bad);
+            nulls(r, 9);
+            set_b(r, which ? R64 : R32, &bad);
+            fl_arena_t *a = fl_arena_new(0);
+            Fluss__PbPutKvRespForBucket *pr = put(tid, (op_t[]){{9, r}}, 1, NULL, 0, a);
+            assert_true(pr->has_error_code);
+            assert_int_equal(pr->error_code, -1);
+            assert_non_null(strstr(pr->error_message, "roaring bitmap"));
+            fl_arena_destroy(a);
+            expect_stored(tid, 9, want);
+        }
+    fl_cli_assert_serving(fd);
+    for (size_t i = 0; i < sizeof(bufs) / sizeof(bufs[0]); i++) fl_buf_free(bufs[i]);
 }
 
 /* After a restart the functions come back from the stored schema (agg_function). */
@@ -629,7 +753,7 @@ int main(void) {
         cmocka_unit_test(test_functions),     cmocka_unit_test(test_same_batch),
         cmocka_unit_test(test_partial_update), cmocka_unit_test(test_deletes),
         cmocka_unit_test(test_invalid_tables), cmocka_unit_test(test_agg_mode),
-        cmocka_unit_test(test_after_restart),
+        cmocka_unit_test(test_roaring),        cmocka_unit_test(test_after_restart),
     };
     return cmocka_run_group_tests_name("0012-kv_aggregation", tests, setup, teardown);
 }

@@ -8,7 +8,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
 import java.math.BigDecimal;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,6 +33,8 @@ import org.apache.fluss.row.Decimal;
 import org.apache.fluss.row.GenericRow;
 import org.apache.fluss.row.InternalRow;
 import org.apache.fluss.types.DataTypes;
+import org.roaringbitmap.RoaringBitmap;
+import org.roaringbitmap.longlong.Roaring64Bitmap;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -142,6 +148,102 @@ class AggregationTest {
             table.newUpsert().createWriter()
                     .delete(row(2, null, null, null, null, null, null, null, null, null, null, null)).get();
             assertNull(table.newLookup().createLookuper().lookup(GenericRow.of(2L)).get().getSingletonRow());
+        }
+    }
+
+    /* Bitmaps serialized as Fluss's RoaringBitmapUtils does. */
+    static byte[] ser32(RoaringBitmap r) {
+        r.runOptimize();
+        ByteBuffer bb = ByteBuffer.allocate(r.serializedSizeInBytes());
+        r.serialize(bb);
+        return bb.array();
+    }
+
+    static byte[] ser64(Roaring64Bitmap r) throws IOException {
+        r.runOptimize();
+        ByteArrayOutputStream o = new ByteArrayOutputStream();
+        try (DataOutputStream d = new DataOutputStream(o)) {
+            r.serialize(d);
+        }
+        return o.toByteArray();
+    }
+
+    static RoaringBitmap de32(byte[] b) throws IOException {
+        RoaringBitmap r = new RoaringBitmap();
+        r.deserialize(ByteBuffer.wrap(b));
+        return r;
+    }
+
+    static Roaring64Bitmap de64(byte[] b) throws IOException {
+        Roaring64Bitmap r = new Roaring64Bitmap();
+        r.deserialize(ByteBuffer.wrap(b));
+        return r;
+    }
+
+    static Roaring64Bitmap bitmap64(long... v) {
+        Roaring64Bitmap r = new Roaring64Bitmap();
+        for (long x : v) r.addLong(x);
+        return r;
+    }
+
+    /** rbm32 / rbm64 on BYTES columns: unions as the Lookuper reads them back, with nulls,
+     * empty bitmaps, every container kind and a wide ART; malformed bytes fail the write. */
+    @Test
+    void roaringBitmapUnions() throws Exception {
+        TablePath tp = TablePath.of("fluss", "agg_rbm");
+        Schema s = Schema.newBuilder()
+                .column("id", DataTypes.BIGINT())
+                .column("r32", DataTypes.BYTES(), AggFunctions.RBM32())
+                .column("r64", DataTypes.BYTES(), AggFunctions.RBM64())
+                .primaryKey("id")
+                .build();
+        get(admin.createTable(tp, TableDescriptor.builder().schema(s).distributedBy(1)
+                .property("table.merge-engine", "aggregation").build(), false));
+        // the expected unions, built alongside
+        RoaringBitmap w32 = new RoaringBitmap();
+        Roaring64Bitmap w64 = new Roaring64Bitmap();
+        RoaringBitmap dense = new RoaringBitmap();
+        for (int v = 1 << 20; v < (1 << 20) + 65536; v += 3) dense.add(v); // a bitmap container
+        dense.add(0L, 70000L);                                                // runs
+        Roaring64Bitmap wide = new Roaring64Bitmap();
+        for (long k = 0; k < 300; k++) wide.addLong((k << 16) | k);           // Node256 + Node48
+        for (long v = 1L << 33; v < (1L << 33) + 65536; v += 3) wide.addLong(v);
+        byte[][] r32 = {ser32(RoaringBitmap.bitmapOf(1, 2)), null, ser32(RoaringBitmap.bitmapOf(2, 3)),
+                ser32(new RoaringBitmap()), ser32(dense), ser32(RoaringBitmap.bitmapOf(-1, 0x80000000))};
+        byte[][] r64 = {ser64(bitmap64(1, 1L << 40)), ser64(bitmap64(-1L, 5, Long.MIN_VALUE)), null,
+                ser64(new Roaring64Bitmap()), ser64(wide), ser64(bitmap64(2, 3, 1L << 40))};
+        try (Table table = conn.getTable(tp)) {
+            UpsertWriter w = table.newUpsert().createWriter();
+            for (int i = 0; i < r32.length; i++) {
+                w.upsert(GenericRow.of(1L, r32[i], r64[i]));
+                if (r32[i] != null) w32.or(de32(r32[i]));
+                if (r64[i] != null) w64.or(de64(r64[i]));
+            }
+            // key 2: stored nulls take the incoming bytes as they are
+            w.upsert(GenericRow.of(2L, null, null));
+            w.upsert(GenericRow.of(2L, r32[0], null));
+            w.upsert(GenericRow.of(2L, null, r64[1]));
+            w.flush();
+            InternalRow got = table.newLookup().createLookuper().lookup(GenericRow.of(1L)).get().getSingletonRow();
+            RoaringBitmap g32 = de32(got.getBytes(1));
+            Roaring64Bitmap g64 = de64(got.getBytes(2));
+            assertEquals(w32, g32);
+            assertEquals(w64, g64);
+            assertEquals(dense.getLongCardinality() + 2, g32.getLongCardinality()); // 1..3 are in dense
+            assertEquals(wide.getLongCardinality() + 7, g64.getLongCardinality());
+            assertTrue(g64.contains(-1L) && g64.contains(Long.MIN_VALUE) && g64.contains((299L << 16) | 299));
+            g64.addLong(123456789L); // the ART we wrote takes further inserts
+            assertTrue(g64.contains(123456789L));
+
+            InternalRow got2 = table.newLookup().createLookuper().lookup(GenericRow.of(2L)).get().getSingletonRow();
+            assertTrue(java.util.Arrays.equals(r32[0], got2.getBytes(1)));
+            assertTrue(java.util.Arrays.equals(r64[1], got2.getBytes(2)));
+
+            // bytes that are no bitmap: the batch fails (as Fluss's RuntimeException does)
+            UpsertWriter bad = table.newUpsert().createWriter();
+            fails(org.apache.fluss.exception.UnknownServerException.class, bad.upsert(GenericRow.of(1L, new byte[] {1, 2, 3}, null)));
+            InternalRow after = table.newLookup().createLookuper().lookup(GenericRow.of(1L)).get().getSingletonRow();
+            assertEquals(w32, de32(after.getBytes(1)));
         }
     }
 
