@@ -255,32 +255,33 @@ static uint64_t fetch_pipelined(int port, int64_t table_id, int buckets, const i
         for (int i = 0; i < buckets; i++) {
             if (!(pfds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
             fetch_conn_t *c = &cs[i];
-            /* the 4-byte length first, then the frame read straight into its own buffer */
-            if (c->have < 4) {
+            /* the 4-byte length first, then the frame read straight into its own buffer; read
+             * on until the socket is drained, so poll() runs once per burst, not per read */
+            while (c->outstanding) {
                 if (c->rbuf.len < 4) fl_buf_extend(&c->rbuf, 4 - c->rbuf.len);
-                ssize_t r = read(c->fd, c->rbuf.p + c->have, 4 - c->have);
+                size_t want = c->have < 4 ? 4 : c->want;
+                ssize_t r = recv(c->fd, c->rbuf.p + c->have, want - c->have, MSG_DONTWAIT);
+                if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
                 if (r <= 0) fb_die("%s", "fl-server closed a fetch connection");
                 c->have += (size_t)r;
-                if (c->have < 4) continue;
-                c->want = 4 + (size_t)rd_be32(c->rbuf.p);
-                fl_buf_extend(&c->rbuf, c->want - c->rbuf.len); /* rbuf.len == 4 here */
-                continue;
+                if (c->have < want) continue;
+                if (want == 4) {
+                    c->want = 4 + (size_t)rd_be32(c->rbuf.p);
+                    fl_buf_extend(&c->rbuf, c->want - c->rbuf.len); /* rbuf.len == 4 here */
+                    continue;
+                }
+                int32_t id = (int32_t)rd_be32(c->rbuf.p + 5);
+                fetched_t bo;
+                if (fetch_walk(c->rbuf.p, c->rbuf.len, &bo, 1) != 1)
+                    fb_die("%s", "FetchLog answered other than one bucket");
+                if (check_fetched(&bo, (int64_t)id * rows) < 0) fb_die("%s", "empty fetch");
+                bytes += bo.len;
+                c->rbuf.len = 0;
+                c->have = 0;
+                c->outstanding--;
+                if (c->next_k < c->n_batches) fetch_send(c, table_id, rows);
+                else if (!c->outstanding) active--;
             }
-            ssize_t r = read(c->fd, c->rbuf.p + c->have, c->want - c->have);
-            if (r <= 0) fb_die("%s", "fl-server closed a fetch connection");
-            c->have += (size_t)r;
-            if (c->have < c->want) continue;
-            int32_t id = (int32_t)rd_be32(c->rbuf.p + 5);
-            fetched_t bo;
-            if (fetch_walk(c->rbuf.p, c->rbuf.len, &bo, 1) != 1)
-                fb_die("%s", "FetchLog answered other than one bucket");
-            if (check_fetched(&bo, (int64_t)id * rows) < 0) fb_die("%s", "empty fetch");
-            bytes += bo.len;
-            c->rbuf.len = 0;
-            c->have = 0;
-            c->outstanding--;
-            if (c->next_k < c->n_batches) fetch_send(c, table_id, rows);
-            else if (!c->outstanding) active--;
         }
     }
     *secs = fb_now_s() - t0;
