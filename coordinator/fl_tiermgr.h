@@ -41,9 +41,12 @@
  *      in-process thread never plans a table an external service holds (EXTERNAL).
  *   4. Readiness: where the in-process thread runs (need_ready), a table is handed out only
  *      after the in-process thread has done its first round of it since start: that round
- *      creates the lake table (Fluss creates it at CREATE TABLE; Fluss's tiering job expects it
- *      to exist) and adopts a lake snapshot the coordinator did not record. While an external
- *      service is present that first round tiers no data (fl_tiermgr_local_may_take says so).
+ *      adopts a lake snapshot the coordinator did not record (a crash between a lake commit
+ *      and its record). The lake table itself exists from CreateTable / the AlterTable that
+ *      enabled the lake (server/rpc_lake.c fl_server_lake_create, as Fluss's coordinator
+ *      does; Fluss's tiering job expects it); the round opens it. While an external service
+ *      is present that first round tiers no data (fl_tiermgr_local_may_take says so). A
+ *      coordinator-only process hands tables out at once.
  *
  * Offsets files (PrepareLakeTableSnapshot): Fluss's TableBucketOffsetsJsonSerde, version 1:
  *   {"version":1,"table_id":T,"bucket_offsets":[o0,o1,...]}              not partitioned

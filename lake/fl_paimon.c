@@ -1127,9 +1127,13 @@ static fl_err_t fl_paimon_latest_schema(const char *table_path, int64_t *id) {
     return FL_ERR_NONE;
 }
 
-fl_err_t fl_paimon_table_open(const char *warehouse, const char *db, const char *table,
-                              const fl_table_desc_t *desc, const fl_paimon_opts_t *opts,
-                              fl_paimon_table_t **out, const char **why) {
+/* create_only: fl_paimon_table_create (the lake catalog): tables this writer cannot tier are
+ * taken, an existing table's state is not loaded (only whether it has a snapshot), and no
+ * handle is returned. */
+static fl_err_t fl_paimon_open_impl(const char *warehouse, const char *db, const char *table,
+                                    const fl_table_desc_t *desc, const fl_paimon_opts_t *opts,
+                                    bool create_only, bool *has_snapshot,
+                                    fl_paimon_table_t **out, const char **why) {
     static const char *no_why = "";
     *out = NULL;
     if (why) *why = no_why;
@@ -1159,7 +1163,8 @@ fl_err_t fl_paimon_table_open(const char *warehouse, const char *db, const char 
     for (int s = 0; s < 2; s++) {
         for (size_t i = 0; i < sets[s]->n; i++) {
             const fl_kv_t *kv = &sets[s]->items[i];
-            if (kv->key && kv->value && strcmp(kv->key, "paimon.deletion-vectors.enabled") == 0 &&
+            if (!create_only && kv->key && kv->value &&
+                strcmp(kv->key, "paimon.deletion-vectors.enabled") == 0 &&
                 strcmp(kv->value, "true") == 0) {
                 fl_paimon_set_why(t, why, "deletion vectors are not supported by this writer");
                 goto fail;
@@ -1171,7 +1176,8 @@ fl_err_t fl_paimon_table_open(const char *warehouse, const char *db, const char 
     t->part_idx = fl_arena_calloc(t->arena, (t->n_part + 1) * sizeof(int));
     for (uint32_t i = 0; i < t->n_part; i++) {
         int ci = fl_schema_col_index(sc, t->desc.partition_keys.items[i]);
-        if (ci < 0 || !fl_paimon_part_type_ok(&sc->cols[ci].type)) {
+        if (ci < 0 || !(create_only ? fl_paimon_atomic(&sc->cols[ci].type)
+                                    : fl_paimon_part_type_ok(&sc->cols[ci].type))) {
             fl_paimon_set_why(t, why, "partition key %s: missing or of an unsupported type",
                               t->desc.partition_keys.items[i]);
             goto fail;
@@ -1278,6 +1284,19 @@ fl_err_t fl_paimon_table_open(const char *warehouse, const char *db, const char 
             goto fail;
         }
         t->schema_id = sid;
+        if (create_only) {
+            int64_t snap = 0;
+            err = fl_paimon_find_latest(t->path, &snap);
+            if (err) {
+                fl_paimon_set_why(t, why, "cannot list %s/snapshot", t->path);
+                goto fail;
+            }
+            if (has_snapshot) *has_snapshot = snap > 0;
+            json_decref(want);
+            json_decref(have);
+            fl_paimon_table_close(t);
+            return FL_ERR_NONE;
+        }
         /* the bucket count of an existing table is its own */
         const char *b = json_string_value(json_object_get(json_object_get(have, "options"), "bucket"));
         if (b) t->num_buckets = (int32_t)strtol(b, NULL, 10);
@@ -1286,6 +1305,10 @@ fl_err_t fl_paimon_table_open(const char *warehouse, const char *db, const char 
     }
     json_decref(want);
     json_decref(have);
+    if (create_only) {
+        fl_paimon_table_close(t);
+        return FL_ERR_NONE;
+    }
     *out = t;
     return FL_ERR_NONE;
 fail:
@@ -1299,6 +1322,20 @@ fail:
     }
     fl_paimon_table_close(t);
     return err;
+}
+
+fl_err_t fl_paimon_table_open(const char *warehouse, const char *db, const char *table,
+                              const fl_table_desc_t *desc, const fl_paimon_opts_t *opts,
+                              fl_paimon_table_t **out, const char **why) {
+    return fl_paimon_open_impl(warehouse, db, table, desc, opts, false, NULL, out, why);
+}
+
+fl_err_t fl_paimon_table_create(const char *warehouse, const char *db, const char *table,
+                                const fl_table_desc_t *desc, bool *has_snapshot,
+                                const char **why) {
+    fl_paimon_table_t *unused = NULL;
+    if (has_snapshot) *has_snapshot = false;
+    return fl_paimon_open_impl(warehouse, db, table, desc, NULL, true, has_snapshot, &unused, why);
 }
 
 void fl_paimon_table_close(fl_paimon_table_t *t) {

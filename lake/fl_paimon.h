@@ -88,6 +88,18 @@ typedef struct fl_paimon_round_s fl_paimon_round_t;
 fl_err_t fl_paimon_table_open(const char *warehouse, const char *db, const char *table,
                               const fl_table_desc_t *desc, const fl_paimon_opts_t *opts,
                               fl_paimon_table_t **out /* OUT */, const char **why /* OUT */);
+/**
+ * @brief The lake catalog's part (Fluss's PaimonLakeCatalog.createTable, run by the
+ * coordinator at CreateTable): write schema-0 as fl_paimon_table_open would, or accept an
+ * existing table with the same fields, partition keys and primary keys. Unlike
+ * fl_paimon_table_open it also takes tables this writer cannot tier but Fluss's own tiering
+ * service can (deletion vectors, partition keys of any atomic type). No handle is kept.
+ * @param has_snapshot OUT (may be NULL): the existing table has a snapshot (false when made).
+ * @returns as fl_paimon_table_open.
+ */
+fl_err_t fl_paimon_table_create(const char *warehouse, const char *db, const char *table,
+                                const fl_table_desc_t *desc, bool *has_snapshot /* OUT */,
+                                const char **why /* OUT */);
 void fl_paimon_table_close(fl_paimon_table_t *t);
 /** @returns the table directory. */
 const char *fl_paimon_table_path(const fl_paimon_table_t *t);

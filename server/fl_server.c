@@ -432,7 +432,8 @@ static int fl_server_open_catalog(fl_server_t *srv, fl_config_t *conf, const cha
         *why = fl_srv_why;
         return -1;
     }
-    o.datalake_format = fmt;
+    o.datalake_format = fmt ? srv->lake_format : NULL; /* lower case */
+    srv->cat_opts = o; /* CreateTable prepares descriptors as the catalog will (rpc_admin.c) */
     srv->catalog = fl_catalog_open(srv->ms, &o, why);
     if (!srv->catalog) return -1;
     if (fl_config_get_duration(conf, "auto-partition.check.interval", 600000,

@@ -93,6 +93,8 @@ struct fl_server_s {
     fl_cluster_t *cluster;        /* membership (coordinator role), owned */
     fl_metastore_t *ms;           /* metadata store (coordinator role), owned */
     fl_catalog_t *catalog;        /* databases/tables/partitions (coordinator role), owned */
+    fl_catalog_opts_t cat_opts;   /* the catalog's options (coordinator role); datalake_format
+                                   * points at lake_format */
     struct event *auto_partition_timer;
     struct event *liveness_timer; /* coordinator: marks silent tablet servers dead */
     fl_coordlink_t *coordlink;    /* tablet-server process: link to the coordinator */
@@ -109,8 +111,8 @@ struct fl_server_s {
     size_t n_lake;
     int lake_pipe[2];
     struct event *lake_timer, *lake_wake;
-    char lake_format[16];
-    char lake_warehouse[1024];
+    char lake_format[16];         /* datalake.format, lower case ("" = none): every role */
+    char lake_warehouse[1024];    /* datalake.<format>.warehouse (default <data.dir>/lake/<fmt>) */
     char data_dir[1024];          /* absolute data.dir */
     struct fl_tiermgr_s *tiermgr; /* lake tiering assignment (catalog roles), owned; made on
                                    * first use by fl_server_tiermgr (rpc_tiering.c) */
@@ -210,6 +212,14 @@ void fl_rpc_get_lake_snapshot(fl_req_t *req);
 /* rpc_lake.c */
 int fl_server_start_tiering(fl_server_t *srv);
 void fl_server_stop_tiering(fl_server_t *srv);
+/** @brief The coordinator's lake catalog (Fluss's LakeCatalog.createTable): create the lake
+ *  table of db.name (desc with system defaults applied) in the cluster's datalake.format under
+ *  its warehouse, or accept an existing one of the same layout. creating: CreateTable (the lake
+ *  table must then hold no snapshot); else AlterTable enabling table.datalake.enabled.
+ *  @returns FL_ERR_NONE (also for a format without a writer here, logged), or the Fluss error
+ *  with *why (in a): LAKE_TABLE_ALREADY_EXIST, INVALID_TABLE_EXCEPTION, ... */
+fl_err_t fl_server_lake_create(fl_server_t *srv, fl_arena_t *a, const char *db, const char *name,
+                               const fl_table_desc_t *desc, bool creating, const char **why);
 /* rpc_tiering.c: an external lake tiering service (Fluss's Flink tiering job) */
 void fl_rpc_lake_tiering_heartbeat(fl_req_t *req);
 void fl_rpc_prepare_lake_table_snapshot(fl_req_t *req);

@@ -1,8 +1,10 @@
 /* rpc_admin.c: databases, tables, schemas and partitions (fluss-rpc.md 3.2, 3.7): decode ->
  * coordinator/fl_catalog -> encode. The catalog answers with Fluss's error codes and texts. */
 #include <string.h>
+#include <strings.h>
 
 #include "fl_server_int.h"
+#include "fl_tablevalid.h"
 
 #define REQ(type) const type *r = (const type *)req->body
 #define CAT (req->conn->srv->catalog)
@@ -103,10 +105,39 @@ static ProtobufCBinaryData fl_rpc_bytes(fl_req_t *req, const fl_buf_t *b) {
     return d;
 }
 
+static bool fl_desc_lake_enabled(const fl_table_desc_t *d) {
+    const char *en = fl_kvs_get(&d->properties, "table.datalake.enabled");
+    return en && !strcasecmp(en, "true");
+}
+
+/* The lake table of a new lake-enabled table, before the Fluss table (Fluss's order). The
+ * descriptor is prepared exactly as the catalog will store it; a request the catalog is going
+ * to refuse (bad name or descriptor, missing database, existing table) skips this step and
+ * gets the catalog's error. */
+static fl_err_t fl_rpc_create_lake_table(fl_req_t *req, const Fluss__CreateTableRequest *r,
+                                         const char **why) {
+    fl_server_t *srv = req->conn->srv;
+    const char *db = r->table_path->database_name, *name = r->table_path->table_name;
+    if (fl_catalog_invalid_name(req->arena, db) || fl_catalog_invalid_name(req->arena, name) ||
+        !fl_catalog_database(CAT, db) || fl_catalog_table(CAT, db, name))
+        return FL_ERR_NONE;
+    fl_table_desc_t desc;
+    const char *w = NULL;
+    if (fl_table_desc_parse(req->arena, r->table_json.data, r->table_json.len, &desc, &w) ||
+        fl_table_prepare(req->arena, &desc, &srv->cat_opts, &w) || !fl_desc_lake_enabled(&desc))
+        return FL_ERR_NONE;
+    return fl_server_lake_create(srv, req->arena, db, name, &desc, true, why);
+}
+
 void fl_rpc_create_table(fl_req_t *req) {
     REQ(Fluss__CreateTableRequest);
     const char *why = NULL;
-    fl_err_t err = fl_catalog_create_table(CAT, req->arena, r->table_path->database_name,
+    fl_err_t err = fl_rpc_create_lake_table(req, r, &why);
+    if (err) {
+        fl_req_fail(req, err, "%s", why ? why : fl_err2str(err));
+        return;
+    }
+    err = fl_catalog_create_table(CAT, req->arena, r->table_path->database_name,
                                            r->table_path->table_name, r->table_json.data,
                                            r->table_json.len, r->ignore_if_exists, &why);
     if (!err) fl_server_notify_metadata(req->conn->srv);
@@ -183,6 +214,35 @@ void fl_rpc_get_table_schema(fl_req_t *req) {
     fl_req_respond(req, &resp.base);
 }
 
+/* AlterTable turning table.datalake.enabled on creates the lake table first (Fluss's
+ * preAlterTableProperties), with the altered descriptor. Changes the catalog will refuse skip
+ * this step and get the catalog's error. */
+static fl_err_t fl_rpc_alter_lake_table(fl_req_t *req, const Fluss__AlterTableRequest *r,
+                                        const fl_alter_t *ch, const char **why) {
+    fl_server_t *srv = req->conn->srv;
+    const char *db = r->table_path->database_name, *name = r->table_path->table_name;
+    const fl_table_t *t = fl_catalog_table(CAT, db, name);
+    if (!t || fl_desc_lake_enabled(&t->desc) ||
+        !fl_kvs_get(&t->desc.properties, "table.datalake.format"))
+        return FL_ERR_NONE;
+    fl_table_desc_t nd;
+    fl_table_desc_copy(req->arena, &t->desc, &nd);
+    for (size_t i = 0; i < r->n_config_changes; i++) {
+        const fl_alter_t *c = &ch[i];
+        if ((c->op != 0 && c->op != 1) || (c->op == 0 && !c->value)) return FL_ERR_NONE;
+        bool table_opt = !strncmp(c->key, "table.", 6);
+        const char *w = NULL;
+        if (table_opt && (!fl_table_option_alterable(c->key) ||
+                          (c->op == 0 && fl_table_option_check(req->arena, c->key, c->value, &w))))
+            return FL_ERR_NONE;
+        fl_kvs_t *kvs = table_opt ? &nd.properties : &nd.custom_properties;
+        if (c->op == 0) fl_kvs_set(req->arena, kvs, c->key, c->value);
+        else fl_kvs_del(kvs, c->key);
+    }
+    if (!fl_desc_lake_enabled(&nd)) return FL_ERR_NONE;
+    return fl_server_lake_create(srv, req->arena, db, name, &nd, false, why);
+}
+
 void fl_rpc_alter_table(fl_req_t *req) {
     REQ(Fluss__AlterTableRequest);
     if (r->n_add_columns || r->n_drop_columns || r->n_rename_columns || r->n_modify_columns) {
@@ -197,7 +257,12 @@ void fl_rpc_alter_table(fl_req_t *req) {
         ch[i].op = r->config_changes[i]->op_type;
     }
     const char *why = NULL;
-    fl_err_t err = fl_catalog_alter_table(CAT, req->arena, r->table_path->database_name,
+    fl_err_t err = fl_rpc_alter_lake_table(req, r, ch, &why);
+    if (err) {
+        fl_req_fail(req, err, "%s", why ? why : fl_err2str(err));
+        return;
+    }
+    err = fl_catalog_alter_table(CAT, req->arena, r->table_path->database_name,
                                           r->table_path->table_name, ch, r->n_config_changes,
                                           r->ignore_if_not_exists, &why);
     if (!err) fl_server_notify_metadata(req->conn->srv);

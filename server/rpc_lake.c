@@ -4,9 +4,10 @@
  * external tiering service (rpc_tiering.c) tiers it, is coordinator/fl_tiermgr.h. In short:
  * this thread is the default; while an external tiering service heartbeats (within 2 min) it
  * stands aside for due tables, except for a table's first round since start, which it always
- * does (without data when a service is present: it creates the lake table and adopts a lake
- * snapshot the coordinator missed). The timer fires when the next table is due (at most 1 s
- * apart, to notice new tables), so a row waits at most the freshness plus one round.
+ * does (without data when a service is present: it adopts a lake snapshot the coordinator
+ * missed; the lake table exists since CreateTable, see "the lake catalog" below). The timer
+ * fires when the next table is due (at most 1 s apart, to notice new tables), so a row waits
+ * at most the freshness plus one round.
  *
  * A round: for each bucket this process leads, the range [tiered offset, high watermark) is
  * pinned as log slices and handed to the tiering worker (tablet/fl_tiering.c), which writes
@@ -29,6 +30,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fl_iceberg.h"
+#include "fl_paimon.h"
 #include "fl_server_int.h"
 #include "fl_tiering.h"
 #include "fl_tiermgr.h"
@@ -221,7 +224,11 @@ static void fl_lake_done(fl_server_t *srv, fl_tier_job_t *job) {
     int64_t last = job->err                                   ? fl_now_ms()
                    : job->resumed || ls->bootstrap || job->capped ? 0
                                                                   : job->planned_ms;
-    if (srv->tiermgr) fl_tiermgr_local_end(srv->tiermgr, job->table_id, last, !job->err);
+    /* ready (rule 4) after a good round, and when this writer refuses the table's layout
+     * (deletion vectors, a partition key type it cannot write): it never wrote that table, so
+     * there is nothing to adopt, and Fluss's own tiering service may tier it */
+    bool ready = !job->err || job->err == FL_ERR_INVALID_TABLE_EXCEPTION;
+    if (srv->tiermgr) fl_tiermgr_local_end(srv->tiermgr, job->table_id, last, ready);
     fl_lake_arm(srv, 0);
     const fl_table_t *t = fl_catalog_table_by_id(srv->catalog, job->table_id);
     fl_arena_t *a = fl_arena_new(0);
@@ -348,6 +355,76 @@ void fl_server_stop_tiering(fl_server_t *srv) {
     srv->n_lake = 0;
     fl_tiermgr_free(srv->tiermgr);
     srv->tiermgr = NULL;
+}
+
+/* ---- the lake catalog ------------------------------------------------------------------------
+ *
+ * Fluss's coordinator creates the lake table before the Fluss table (CoordinatorService
+ * createTable, MetadataManager alterTableProperties when table.datalake.enabled turns true), so
+ * an external tiering job finds it. The layouts are lake/fl_paimon.h and lake/fl_iceberg.h; the
+ * in-process tiering thread opens the same tables later and finds them existing. An existing
+ * lake table of the same layout is accepted, except that a new Fluss table needs an empty one
+ * (Paimon's checkTableIsEmpty). Differences from Fluss: Iceberg's catalog refuses any existing
+ * table; here an empty one of the same layout is taken (at CreateTable and AlterTable), like
+ * Paimon's, so a CreateTable that failed after this step (no live tablet server yet) can be
+ * retried. An existing Fluss table (IF NOT EXISTS) is not sent to the lake. Paimon layouts the
+ * in-process writer cannot tier (deletion vectors, other partition key types) are made all
+ * the same (fl_paimon_table_create): Fluss's tiering job may tier them. Runs on the loop
+ * thread: it writes a few small files with fsync, once per table. */
+
+fl_err_t fl_server_lake_create(fl_server_t *srv, fl_arena_t *a, const char *db, const char *name,
+                               const fl_table_desc_t *desc, bool creating, const char **why) {
+    const char *w = NULL;
+    fl_err_t err = FL_ERR_NONE;
+    bool nonempty = false;
+    if (!strcmp(srv->lake_format, "paimon")) {
+        err = fl_paimon_table_create(srv->lake_warehouse, db, name, desc, &nonempty, &w);
+        if (!err && creating && nonempty) {
+            *why = fl_arena_sprintf(a,
+                                    "The table %s.%s already exists in Paimon catalog, and the table "
+                                    "is not empty. Please first drop the table in Paimon catalog or "
+                                    "use a new table name.",
+                                    db, name);
+            return FL_ERR_LAKE_TABLE_ALREADY_EXIST;
+        }
+    } else if (!strcmp(srv->lake_format, "iceberg")) {
+        fl_iceberg_opts_t opts;
+        fl_iceberg_opts_default(&opts);
+        fl_iceberg_table_t *it = NULL;
+        err = fl_iceberg_table_open(srv->lake_warehouse, db, name, desc, &opts, &it, &w);
+        if (!err) {
+            nonempty = fl_iceberg_table_snapshot_id(it) >= 0;
+            fl_iceberg_table_close(it);
+        }
+        if (!err && nonempty) {
+            *why = fl_arena_sprintf(a, "Table %s.%s already exists.", db, name);
+            return FL_ERR_LAKE_TABLE_ALREADY_EXIST;
+        }
+    } else {
+        /* lance (or none: the catalog refuses lake-enabled tables then): nothing written here */
+        fl_log_warn("lake", "%s.%s: no lake table created for datalake.format '%s'", db, name,
+                    srv->lake_format);
+        return FL_ERR_NONE;
+    }
+    if (err == FL_ERR_LAKE_TABLE_ALREADY_EXIST) {
+        *why = fl_arena_sprintf(a,
+                                "The table %s.%s already exists in %s catalog, but the table schema "
+                                "is not compatible (%s). Please first drop the table in %s catalog "
+                                "or use a new table name.",
+                                db, name, srv->lake_format[0] == 'p' ? "Paimon" : "Iceberg",
+                                w ? w : "another layout", srv->lake_format[0] == 'p' ? "Paimon" : "Iceberg");
+        fl_log_warn("lake", "%s", *why);
+        return err;
+    }
+    if (err) {
+        *why = fl_arena_sprintf(a, "Failed to create the %s table %s.%s: %s", srv->lake_format, db,
+                                name, w ? w : fl_err2str(err));
+        fl_log_warn("lake", "%s", *why);
+        return err;
+    }
+    fl_log_info("lake", "%s.%s: %s lake table ready under %s", db, name, srv->lake_format,
+                srv->lake_warehouse);
+    return FL_ERR_NONE;
 }
 
 /* ---- GetLakeSnapshot (1032) ----------------------------------------------------------------- */

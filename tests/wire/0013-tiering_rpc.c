@@ -12,9 +12,14 @@
  * where Fluss writes or reads whatever it is given (see server/rpc_tiering.c): unknown table
  * ids in Prepare/Commit 7, buckets outside the table 21, an offsets path the server did not
  * write -1. A body missing a required field is 3 CORRUPT_MESSAGE for the whole request.
- * Also: the table is handed out only after the in-process thread made the Paimon table; the
+ * Also: the Paimon table exists once CreateTable answers, and the table is handed out only
+ * after the in-process thread's first round (its resume check); the
  * prepared offsets file has Fluss's bytes; a commit shows in GetLakeSnapshot; a restart bumps
- * the coordinator epoch and fences the reports of before. */
+ * the coordinator epoch and fences the reports of before.
+ * Second test: a coordinator-only process makes the Paimon table at CreateTable and at the
+ * AlterTable enabling the lake (Fluss's CoordinatorService / MetadataManager), answers 54
+ * LAKE_TABLE_ALREADY_EXIST for an incompatible lake table and 15 for a reserved column name,
+ * creating no Fluss table then. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -169,7 +174,11 @@ static void test_tiering_rpcs(void **state) {
     assert_int_equal(h->n_tiering_table_resp + h->n_finished_table_resp + h->n_failed_table_resp, 0);
 
     int64_t id = fl_cli_create_table(fd, "lt", LAKE_JSON);
-    /* handed out once the in-process thread has made the Paimon table (rule 4) */
+    char path[600];
+    struct stat st;
+    snprintf(path, sizeof(path), "%s/data/lake/paimon/fluss.db/lt/schema/schema-0", ts.dir);
+    assert_int_equal(stat(path, &st), 0); /* made by CreateTable */
+    /* handed out once the in-process thread has done its first round (rule 4) */
     Fluss__PbLakeTieringTableInfo *ti = NULL;
     for (int i = 0; i < 100 && !ti; i++) {
         h = heartbeat(a, "", 0, 0, 0, true, false);
@@ -182,10 +191,6 @@ static void test_tiering_rpcs(void **state) {
     assert_string_equal(ti->table_path->table_name, "lt");
     int64_t te = ti->tiering_epoch;
     assert_true(te >= 1);
-    char path[600];
-    struct stat st;
-    snprintf(path, sizeof(path), "%s/data/lake/paimon/fluss.db/lt/schema/schema-0", ts.dir);
-    assert_int_equal(stat(path, &st), 0);
     assert_null(heartbeat(a, "", 0, 0, 0, true, false)->tiering_table); /* one holder only */
 
     /* heartbeats on the held table: stale tiering epoch, other coordinator epoch, unknown table */
@@ -308,7 +313,165 @@ static void test_tiering_rpcs(void **state) {
     fl_arena_destroy(a);
 }
 
+/* ---- the lake table made by the coordinator (CreateTable, AlterTable) -------------------------
+ * A coordinator-only process (no in-process tiering thread anywhere) and one tablet server, as
+ * the "streaming lakehouse" deployment: the Paimon table exists as soon as CreateTable (or the
+ * AlterTable enabling the lake) answers, so Fluss's tiering job finds it; Fluss's errors when
+ * the lake refuses (the Fluss table is then not created). */
+
+static int try_create(int cfd, const char *name, const char *json, char *msg, size_t msg_len) {
+    fl_arena_t *a = fl_arena_new(0);
+    Fluss__PbTablePath tp = FLUSS__PB_TABLE_PATH__INIT;
+    tp.database_name = "fluss";
+    tp.table_name = (char *)name;
+    Fluss__CreateTableRequest req = FLUSS__CREATE_TABLE_REQUEST__INIT;
+    req.table_path = &tp;
+    req.table_json.data = (uint8_t *)json;
+    req.table_json.len = strlen(json);
+    int rc = fl_cli_try_call(cfd, FL_API_CREATE_TABLE, &req.base, NULL, a, NULL, msg, msg_len);
+    fl_arena_destroy(a);
+    return rc;
+}
+
+static int try_call_path(int cfd, int16_t key, const char *name, fl_arena_t *a) {
+    Fluss__PbTablePath tp = FLUSS__PB_TABLE_PATH__INIT;
+    tp.database_name = "fluss";
+    tp.table_name = (char *)name;
+    if (key == FL_API_DROP_TABLE) {
+        Fluss__DropTableRequest d = FLUSS__DROP_TABLE_REQUEST__INIT;
+        d.table_path = &tp;
+        return fl_cli_try_call(cfd, key, &d.base, NULL, a, NULL, NULL, 0);
+    }
+    Fluss__GetTableInfoRequest g = FLUSS__GET_TABLE_INFO_REQUEST__INIT;
+    g.table_path = &tp;
+    return fl_cli_try_call(cfd, FL_API_GET_TABLE_INFO, &g.base, NULL, a, NULL, NULL, 0);
+}
+
+static bool lake_schema_exists(const fl_ts_t *cs, const char *table) {
+    char path[600];
+    struct stat st;
+    snprintf(path, sizeof(path), "%s/data/lake/paimon/fluss.db/%s/schema/schema-0", cs->dir, table);
+    return stat(path, &st) == 0;
+}
+
+#define PLAIN_JSON(cols, lake)                                                                 \
+    "{\"schema\":{\"columns\":[" cols "]},\"partition_key\":[],\"bucket_key\":[\"k\"],"       \
+    "\"bucket_count\":2,\"properties\":{\"table.datalake.enabled\":\"" lake "\"},"              \
+    "\"custom_properties\":{}}"
+
+static void test_coordinator_makes_lake_table(void **state) {
+    (void)state;
+    fl_ts_t cs, tab;
+    fl_ts_start(&cs, "coordinator", ARGS);
+    char coord[64];
+    snprintf(coord, sizeof(coord), "-Dserver.coordinator-address=127.0.0.1:%d", cs.port);
+    const char *targs[] = {"-Dtablet-server.id=1", coord, "-Ddatalake.format=paimon",
+                           "-Dserver.heartbeat-interval=100 ms", NULL};
+    fl_ts_start(&tab, "tablet", targs);
+    int cfd = fl_cli_connect(cs.port);
+    fl_arena_t *a = fl_arena_new(0);
+    char msg[512];
+
+    /* until the tablet server registered, CreateTable is INVALID_REPLICATION_FACTOR; such a
+     * refused CreateTable may leave an empty lake table behind, which the next one takes */
+    int rc = -1;
+    for (int i = 0; i < 100; i++) {
+        rc = try_create(cfd, "lt", LAKE_JSON, msg, sizeof(msg));
+        if (rc != 17) break;
+        usleep(50 * 1000);
+    }
+    assert_int_equal(rc, 0);
+    assert_true(lake_schema_exists(&cs, "lt"));
+    assert_true(fl_ts_log_has(&cs, "fluss.lt: paimon lake table ready"));
+    /* IF NOT EXISTS on the existing table: nothing changes */
+    Fluss__PbTablePath tp = FLUSS__PB_TABLE_PATH__INIT;
+    tp.database_name = "fluss";
+    tp.table_name = "lt";
+    Fluss__CreateTableRequest again = FLUSS__CREATE_TABLE_REQUEST__INIT;
+    again.table_path = &tp;
+    again.table_json.data = (uint8_t *)LAKE_JSON;
+    again.table_json.len = strlen(LAKE_JSON);
+    again.ignore_if_exists = 1;
+    assert_int_equal(fl_cli_try_call(cfd, FL_API_CREATE_TABLE, &again.base, NULL, a, NULL, NULL, 0), 0);
+    assert_int_equal(try_create(cfd, "lt", LAKE_JSON, NULL, 0), 8);
+
+    /* a table without the lake has no lake table until AlterTable enables it */
+    const char *off = PLAIN_JSON(COL("k", "BIGINT") "," COL("s", "STRING"), "false");
+    assert_int_equal(try_create(cfd, "nl", off, NULL, 0), 0);
+    assert_false(lake_schema_exists(&cs, "nl"));
+    Fluss__PbAlterConfig ac = FLUSS__PB_ALTER_CONFIG__INIT;
+    ac.config_key = "table.datalake.enabled";
+    ac.config_value = "true";
+    ac.op_type = 0;
+    Fluss__PbAlterConfig *acs[] = {&ac};
+    tp.table_name = "nl";
+    Fluss__AlterTableRequest alt = FLUSS__ALTER_TABLE_REQUEST__INIT;
+    alt.table_path = &tp;
+    alt.n_config_changes = 1;
+    alt.config_changes = acs;
+    /* an invalid change next to it: the catalog's error, and no lake table */
+    Fluss__PbAlterConfig bad = FLUSS__PB_ALTER_CONFIG__INIT;
+    bad.config_key = "table.datalake.freshness";
+    bad.config_value = "soon";
+    Fluss__PbAlterConfig *both[] = {&ac, &bad};
+    alt.n_config_changes = 2;
+    alt.config_changes = both;
+    assert_int_equal(fl_cli_try_call(cfd, FL_API_ALTER_TABLE, &alt.base, NULL, a, NULL, NULL, 0), 39);
+    assert_false(lake_schema_exists(&cs, "nl"));
+    alt.n_config_changes = 1;
+    alt.config_changes = acs;
+    assert_int_equal(fl_cli_try_call(cfd, FL_API_ALTER_TABLE, &alt.base, NULL, a, NULL, NULL, 0), 0);
+    assert_true(lake_schema_exists(&cs, "nl"));
+    /* enabling again (already enabled) and disabling touch nothing */
+    assert_int_equal(fl_cli_try_call(cfd, FL_API_ALTER_TABLE, &alt.base, NULL, a, NULL, NULL, 0), 0);
+
+    /* the lake table outlives DropTable; a new Fluss table of another schema under the same
+     * name is refused with LakeTableAlreadyExist and not created; the same schema is taken */
+    assert_int_equal(try_call_path(cfd, FL_API_DROP_TABLE, "lt", a), 0);
+    assert_true(lake_schema_exists(&cs, "lt"));
+    const char *other = PLAIN_JSON(COL("k", "BIGINT") "," COL("x", "INTEGER"), "true");
+    msg[0] = 0;
+    rc = try_create(cfd, "lt", other, msg, sizeof(msg));
+    assert_int_equal(rc, 54);
+    assert_non_null(strstr(msg, "fluss.lt already exists in Paimon catalog"));
+    assert_int_equal(try_call_path(cfd, FL_API_GET_TABLE_INFO, "lt", a), 7);
+    assert_int_equal(try_create(cfd, "lt", LAKE_JSON, NULL, 0), 0);
+
+    /* a column the lake reserves: Fluss's InvalidTableException, no table either way */
+    const char *sys = PLAIN_JSON(COL("k", "BIGINT") "," COL("__offset", "BIGINT"), "true");
+    rc = try_create(cfd, "sys", sys, msg, sizeof(msg));
+    assert_int_equal(rc, 15);
+    assert_int_equal(try_call_path(cfd, FL_API_GET_TABLE_INFO, "sys", a), 7);
+    assert_false(lake_schema_exists(&cs, "sys"));
+
+    /* layouts this server's writer does not tier but Fluss's tiering service does (deletion
+     * vectors, a DATE partition key): the lake table is made all the same */
+    const char *dv = "{\"schema\":{\"columns\":[" COL("k", "BIGINT") "," COL("d", "DATE") "]},"
+                     "\"partition_key\":[\"d\"],\"bucket_key\":[\"k\"],\"bucket_count\":2,"
+                     "\"properties\":{\"table.datalake.enabled\":\"true\"},"
+                     "\"custom_properties\":{\"paimon.deletion-vectors.enabled\":\"true\"}}";
+    rc = try_create(cfd, "dv", dv, msg, sizeof(msg));
+    if (rc) print_message("%s\n", msg);
+    assert_int_equal(rc, 0);
+    assert_true(lake_schema_exists(&cs, "dv"));
+
+    /* the tiering service is handed the table at once (no in-process round to wait for) */
+    Fluss__LakeTieringHeartbeatRequest hb = FLUSS__LAKE_TIERING_HEARTBEAT_REQUEST__INIT;
+    hb.has_request_table = 1;
+    hb.request_table = 1;
+    Fluss__LakeTieringHeartbeatResponse *h = (Fluss__LakeTieringHeartbeatResponse *)fl_cli_call(
+        cfd, FL_API_LAKE_TIERING_HEARTBEAT, 0, &hb.base,
+        &fluss__lake_tiering_heartbeat_response__descriptor, a);
+    assert_non_null(h->tiering_table);
+
+    close(cfd);
+    fl_arena_destroy(a);
+    assert_int_equal(fl_ts_stop(&tab), 0);
+    assert_int_equal(fl_ts_stop(&cs), 0);
+}
+
 int main(void) {
-    const struct CMUnitTest tests[] = {cmocka_unit_test(test_tiering_rpcs)};
+    const struct CMUnitTest tests[] = {cmocka_unit_test(test_tiering_rpcs),
+                                       cmocka_unit_test(test_coordinator_makes_lake_table)};
     return cmocka_run_group_tests_name("wire_tiering_rpc", tests, NULL, NULL);
 }
