@@ -1163,6 +1163,59 @@ static void test_invalid_tables(void **state) {
     free(dir);
 }
 
+/* The coordinator's part: create makes schema-0 without a handle, accepts the same table again
+ * (telling whether it holds a snapshot), refuses one of another schema (54) and reserved column
+ * names (15), and takes layouts only Fluss's own tiering service writes (deletion vectors). */
+static void test_table_create(void **state) {
+    (void)state;
+    char *dir = tmpdir();
+    fl_arena_t *a = fl_arena_new(0);
+    const char *why = NULL;
+    bool snap = true;
+    fl_table_desc_t *d = parse_desc(a, DESC_LOG);
+    assert_int_equal(fl_paimon_table_create(dir, "fl", "c", d, &snap, &why), FL_ERR_NONE);
+    assert_false(snap);
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/fl.db/c/schema/schema-0", dir);
+    assert_int_equal(access(path, R_OK), 0);
+    snap = true;
+    assert_int_equal(fl_paimon_table_create(dir, "fl", "c", d, &snap, &why), FL_ERR_NONE);
+    assert_false(snap);
+    /* the tiering writer opens what create made, and after one commit create sees a snapshot */
+    tt_t tt;
+    tt_open(&tt, a, dir, "c", DESC_LOG, -1, -1);
+    tt.r = fl_paimon_round_begin(tt.t);
+    fl_datum_t lr[3] = {d_i32(1), d_str("x"), d_f64(1)};
+    tt_add(&tt, NULL, 0, lr, 0, 0, 0);
+    assert_int_equal(tt_commit(&tt, "o"), 1);
+    tt_close(&tt);
+    assert_int_equal(fl_paimon_table_create(dir, "fl", "c", d, &snap, &why), FL_ERR_NONE);
+    assert_true(snap);
+    /* same name, other schema */
+    assert_int_equal(fl_paimon_table_create(dir, "fl", "c", parse_desc(a, DESC_LOGB), NULL, &why),
+                     FL_ERR_LAKE_TABLE_ALREADY_EXIST);
+    assert_non_null(strstr(why, "different schema"));
+    /* a column named like a system column */
+    d = parse_desc(a,
+        "{\"schema\":{\"columns\":[{\"name\":\"__bucket\",\"data_type\":{\"type\":\"INTEGER\"}}]},"
+        "\"partition_key\":[],\"properties\":{},\"custom_properties\":{}}");
+    assert_int_equal(fl_paimon_table_create(dir, "fl", "sys", d, NULL, &why),
+                     FL_ERR_INVALID_TABLE_EXCEPTION);
+    snprintf(path, sizeof(path), "%s/fl.db/sys/schema/schema-0", dir);
+    assert_int_not_equal(access(path, R_OK), 0);
+    /* deletion vectors: this writer refuses to open it, create makes it */
+    d = parse_desc(a,
+        "{\"schema\":{\"columns\":[{\"name\":\"a\",\"data_type\":{\"type\":\"INTEGER\"}}]},"
+        "\"partition_key\":[],\"properties\":{},\"custom_properties\":{\"paimon.deletion-vectors.enabled\":\"true\"}}");
+    assert_int_equal(fl_paimon_table_create(dir, "fl", "dv", d, NULL, &why), FL_ERR_NONE);
+    fl_paimon_table_t *t = NULL;
+    assert_int_equal(fl_paimon_table_open(dir, "fl", "dv", d, &g_opts, &t, &why),
+                     FL_ERR_INVALID_TABLE_EXCEPTION);
+    fl_arena_destroy(a);
+    rm_rf(dir);
+    free(dir);
+}
+
 static const char *g_emit_dir;
 
 static void test_emit(void **state) {
@@ -1189,6 +1242,7 @@ int main(int argc, char **argv) {
         cmocka_unit_test(test_empty_round_and_abort),
         cmocka_unit_test(test_crash_before_rename_and_reopen),
         cmocka_unit_test(test_invalid_tables),
+        cmocka_unit_test(test_table_create),
     };
     return cmocka_run_group_tests_name("lake_paimon", tests, NULL, NULL);
 }
