@@ -23,6 +23,7 @@
 
 #include "fl_kvstore.h"
 #include "fl_server_int.h"
+#include "fl_tablemeta.h"
 #include "fl_vfs.h"
 
 static __thread char fl_srv_why[512];
@@ -125,6 +126,7 @@ void fl_server_maybe_finish(fl_server_t *srv) {
 void fl_server_stop(fl_server_t *srv) {
     if (srv->stopping) return;
     srv->stopping = true;
+    fl_coordlink_release(srv->coordlink);
     fl_rpc_log_drain(srv);
     fl_server_stop_tiering(srv);
     for (int i = 0; i < srv->n_listeners; i++) {
@@ -204,6 +206,7 @@ fl_server_t *fl_server_new(fl_config_t *conf, unsigned roles, const char **why) 
     srv->conf = conf;
     srv->roles = roles;
     srv->tablet_id = -1;
+    srv->coordinator_epoch = fl_now_ms();
     if (fl_server_load_opts(srv, conf, why)) goto err;
 
     fl_endpoint_t bind[FL_MAX_ENDPOINTS], adv[FL_MAX_ENDPOINTS];
@@ -345,6 +348,7 @@ fl_server_t *fl_server_new(fl_config_t *conf, unsigned roles, const char **why) 
             *why = fl_srv_why;
             goto err;
         }
+        srv->tablemeta = fl_tablemeta_new();
         srv->coordlink = fl_coordlink_new(srv, ca, srv->opts.heartbeat_ms, why);
         if (!srv->coordlink) goto err;
     }
@@ -540,6 +544,7 @@ int fl_server_run(fl_server_t *srv) {
 
 void fl_server_free(fl_server_t *srv) {
     if (!srv) return;
+    fl_coordlink_release(srv->coordlink); /* parked requests answer while the tablet exists */
     while (srv->conns) fl_conn_close(srv->conns, "server freed");
     for (int i = 0; i < srv->n_listeners; i++)
         if (srv->listeners[i].lev) evconnlistener_free(srv->listeners[i].lev);
@@ -562,6 +567,7 @@ void fl_server_free(fl_server_t *srv) {
     fl_kvenv_free(srv->kvenv);
     if (srv->liveness_timer) event_free(srv->liveness_timer);
     fl_coordlink_free(srv->coordlink);
+    fl_tablemeta_free(srv->tablemeta);
     fl_catalog_free(srv->catalog);
     fl_metastore_close(srv->ms);
     fl_cluster_free(srv->cluster);

@@ -66,6 +66,7 @@ struct fl_req_s {
     const uint8_t *raw;     /* the encoded body: valid only during the handler call */
     size_t raw_len;
     int64_t start_us;
+    bool meta_waited;       /* tablet-server process: already waited once for table metadata */
 };
 
 typedef struct fl_server_opts_s {
@@ -99,6 +100,11 @@ struct fl_server_s {
     struct event *liveness_timer; /* coordinator: marks silent tablet servers dead */
     fl_coordlink_t *coordlink;    /* tablet-server process: link to the coordinator */
     int64_t metadata_version;     /* grows on every metadata change */
+    int64_t coordinator_epoch;    /* coordinator role: this process's start (ms), so that
+                                   * tablet servers tell its metadata versions from an
+                                   * earlier coordinator process's */
+    struct fl_tablemeta_s *tablemeta; /* tablet-server process: tables with a replica here,
+                                   * from the coordinator (fl_tablemeta.h), owned */
     fl_tablet_t *tablet;          /* buckets this process hosts (tablet role), owned */
     fl_kvenv_t *kvenv;            /* RocksDB resources shared by primary-key buckets, owned */
     struct fl_produce_s *pending_produce; /* produce responses waiting for a group commit */
@@ -156,6 +162,9 @@ fl_coordlink_t *fl_coordlink_new(fl_server_t *srv, const char *address, int64_t 
 /** @brief Forward req to the coordinator; false when the link is down. */
 bool fl_coordlink_forward(fl_coordlink_t *link, fl_req_t *req, const uint8_t *body, size_t len);
 void fl_coordlink_free(fl_coordlink_t *link);
+/** @brief Ask the coordinator for fresh table metadata now (a data request named a table or
+ *  partition the cache does not know); at most one such heartbeat is in flight. */
+void fl_coordlink_refresh(fl_coordlink_t *link);
 
 /* fl_dispatch.c */
 typedef void (fl_handler_cb)(fl_req_t *req);
@@ -166,6 +175,18 @@ void fl_dispatch(fl_conn_t *conn, const uint8_t *frame, size_t len);
 void fl_dispatch_owned(fl_conn_t *conn, uint8_t *frame, size_t len);
 /** @returns the handler for key in this server's roles, or NULL. */
 fl_handler_cb *fl_dispatch_handler(const fl_server_t *srv, int key);
+
+/* fl_coordlink.c: data requests naming tables this tablet-server process does not know yet
+ * (just created, or the process just started) wait for the next heartbeat answer */
+/** @brief Park req until a heartbeat sent from now on is answered (or the link drops), then
+ *  run cb(req) again. @returns false (nothing parked) when the link is down. */
+bool fl_coordlink_await(fl_coordlink_t *link, fl_req_t *req, fl_handler_cb *cb);
+/** @brief Run every parked request's handler now (shutdown). */
+void fl_coordlink_release(fl_coordlink_t *link);
+/** @brief In a data handler of a tablet-server process: when the table metadata is not in yet
+ *  or lacks one of the n table ids, park the request once (fl_coordlink_await) and return
+ *  true; the handler returns and is called again when fresh metadata arrived. */
+bool fl_server_await_tables(fl_req_t *req, fl_handler_cb *cb, const int64_t *ids, size_t n);
 
 void fl_server_start_liveness(fl_server_t *srv);
 

@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "fl_server_int.h"
+#include "fl_tablemeta.h"
 
 static void fl_putkv_fail_bucket(fl_produce_t *p, size_t i, fl_err_t code, const char *msg) {
     Fluss__PutKvResponse *resp = p->arg;
@@ -21,7 +22,8 @@ static void fl_putkv_fail_bucket(fl_produce_t *p, size_t i, fl_err_t code, const
 static bool fl_kv_v0_refused(fl_req_t *req, int64_t table_id) {
     if (req->hdr.api_version >= 1) return false;
     fl_server_t *srv = req->conn->srv;
-    const fl_table_t *t = srv->catalog ? fl_catalog_table_by_id(srv->catalog, table_id) : NULL;
+    const fl_table_t *t = srv->catalog ? fl_catalog_table_by_id(srv->catalog, table_id)
+                                       : fl_tablemeta_table(srv->tablemeta, table_id);
     if (!t || !t->desc.schema.has_primary_key) return false;
     const char *fmt = fl_kvs_get(&t->desc.properties, "table.datalake.format");
     const char *ver = fl_kvs_get(&t->desc.properties, "table.kv.format-version");
@@ -35,6 +37,7 @@ static bool fl_kv_v0_refused(fl_req_t *req, int64_t table_id) {
 void fl_rpc_put_kv(fl_req_t *req) {
     fl_server_t *srv = req->conn->srv;
     const Fluss__PutKvRequest *r = (const Fluss__PutKvRequest *)req->body;
+    if (fl_server_await_tables(req, fl_rpc_put_kv, &r->table_id, 1)) return;
     if (r->acks != 0 && r->acks != 1 && r->acks != -1) {
         fl_req_fail(req, FL_ERR_INVALID_REQUIRED_ACKS, "Invalid required acks: %d", r->acks);
         return;
@@ -122,6 +125,7 @@ static void fl_lookup_collect(void *arg, size_t i, const uint8_t *v, size_t vl) 
 
 void fl_rpc_lookup(fl_req_t *req) {
     const Fluss__LookupRequest *r = (const Fluss__LookupRequest *)req->body;
+    if (fl_server_await_tables(req, fl_rpc_lookup, &r->table_id, 1)) return;
     if (fl_kv_v0_refused(req, r->table_id)) {
         fl_req_fail(req, FL_ERR_UNSUPPORTED_VERSION,
                     "The client is too old for this table (Lookup v0 with a non-default bucket "
@@ -205,6 +209,7 @@ static bool fl_prefix_collect(const uint8_t *k, size_t kl, const uint8_t *v, siz
 
 void fl_rpc_prefix_lookup(fl_req_t *req) {
     const Fluss__PrefixLookupRequest *r = (const Fluss__PrefixLookupRequest *)req->body;
+    if (fl_server_await_tables(req, fl_rpc_prefix_lookup, &r->table_id, 1)) return;
     if (fl_kv_v0_refused(req, r->table_id)) {
         fl_req_fail(req, FL_ERR_UNSUPPORTED_VERSION,
                     "The client is too old for this table (PrefixLookup v0); upgrade to 0.9.");
@@ -322,6 +327,7 @@ static bool fl_limit_collect(const uint8_t *k, size_t kl, const uint8_t *v, size
  * client trims to the last `limit` rows (Fluss Replica.limitKvScan / limitLogScan). */
 void fl_rpc_limit_scan(fl_req_t *req) {
     const Fluss__LimitScanRequest *r = (const Fluss__LimitScanRequest *)req->body;
+    if (fl_server_await_tables(req, fl_rpc_limit_scan, &r->table_id, 1)) return;
     Fluss__LimitScanResponse resp = FLUSS__LIMIT_SCAN_RESPONSE__INIT;
     fl_err_t err = FL_ERR_NONE;
     const char *why = NULL;

@@ -23,6 +23,7 @@
 #include "fl_logrecord.h"
 #include "fl_reader.h"
 #include "fl_server_int.h"
+#include "fl_tablemeta.h"
 
 #define FETCH_FROM_EARLIEST (-2)
 
@@ -102,9 +103,82 @@ fl_replica_t *fl_server_bucket(fl_req_t *req, int64_t table_id, bool has_partiti
                                  bucket, err, why);
 }
 
+static fl_replica_t *fl_server_bucket_lead(fl_server_t *srv, fl_arena_t *arena,
+                                           const fl_table_t *t, int64_t pid, int32_t bucket,
+                                           fl_err_t *err, const char **why);
+
+bool fl_server_await_tables(fl_req_t *req, fl_handler_cb *cb, const int64_t *ids, size_t n) {
+    fl_server_t *srv = req->conn->srv;
+    if (srv->catalog || !srv->tablemeta || req->meta_waited || srv->stopping) return false;
+    bool missing = !fl_tablemeta_synced(srv->tablemeta);
+    for (size_t i = 0; i < n && !missing; i++)
+        missing = !fl_tablemeta_table(srv->tablemeta, ids[i]);
+    if (!missing) return false;
+    req->meta_waited = true;
+    return fl_coordlink_await(srv->coordlink, req, cb);
+}
+
+/* A tablet-server process: the table comes from the coordinator's metadata (fl_tablemeta.h)
+ * and this server leads a bucket when the coordinator names it leader. Until the first
+ * metadata arrives, and for tables or partitions it does not know yet (just created), the
+ * answer is retriable and the metadata is asked for again. */
+static fl_replica_t *fl_server_bucket_open_ts(fl_server_t *srv, fl_arena_t *arena,
+                                              int64_t table_id, bool has_partition,
+                                              int64_t partition_id, int32_t bucket,
+                                              fl_err_t *err, const char **why) {
+    int64_t pid = has_partition ? partition_id : -1;
+    if (!fl_tablemeta_synced(srv->tablemeta)) {
+        fl_coordlink_refresh(srv->coordlink);
+        *err = FL_ERR_LEADER_NOT_AVAILABLE_EXCEPTION;
+        *why = fl_arena_sprintf(arena, "Tablet server %d has not received the table metadata "
+                                       "from the coordinator yet.", srv->tablet_id);
+        return NULL;
+    }
+    const fl_table_t *t = fl_tablemeta_table(srv->tablemeta, table_id);
+    if (!t) {
+        fl_coordlink_refresh(srv->coordlink);
+        *err = FL_ERR_UNKNOWN_TABLE_OR_BUCKET_EXCEPTION;
+        *why = fl_arena_sprintf(arena, "Unknown table or bucket: TableBucket{tableId=%" PRId64
+                                            ", bucket=%d}", table_id, bucket);
+        return NULL;
+    }
+    if (t->desc.partition_keys.n) {
+        if (!has_partition || !fl_tablemeta_partition(t, pid)) {
+            fl_coordlink_refresh(srv->coordlink);
+            *err = FL_ERR_UNKNOWN_TABLE_OR_BUCKET_EXCEPTION;
+            *why = fl_arena_sprintf(arena, "Unknown partition %" PRId64 " of table %" PRId64 ".",
+                                    pid, table_id);
+            return NULL;
+        }
+    } else if (has_partition) {
+        *err = FL_ERR_UNKNOWN_TABLE_OR_BUCKET_EXCEPTION;
+        *why = fl_arena_sprintf(arena, "Table %" PRId64 " is not partitioned.", table_id);
+        return NULL;
+    }
+    if (bucket < 0 || bucket >= t->desc.bucket_count) {
+        *err = FL_ERR_UNKNOWN_TABLE_OR_BUCKET_EXCEPTION;
+        *why = fl_arena_sprintf(arena, "Unknown table or bucket: TableBucket{tableId=%" PRId64
+                                            ", bucket=%d}", table_id, bucket);
+        return NULL;
+    }
+    if (fl_tablemeta_leader(srv->tablemeta, table_id, pid, bucket) != srv->tablet_id) {
+        *err = FL_ERR_NOT_LEADER_OR_FOLLOWER;
+        *why = fl_arena_sprintf(arena,
+                                "server %d is not leader or follower for TableBucket{tableId=%" PRId64
+                                ", bucket=%d}", srv->tablet_id, table_id, bucket);
+        return NULL;
+    }
+    fl_replica_t *r = fl_tablet_replica(srv->tablet, table_id, pid, bucket);
+    if (r) return r;
+    return fl_server_bucket_lead(srv, arena, t, pid, bucket, err, why);
+}
+
 fl_replica_t *fl_server_bucket_open(fl_server_t *srv, fl_arena_t *arena, int64_t table_id,
                                     bool has_partition, int64_t partition_id, int32_t bucket,
                                     fl_err_t *err, const char **why) {
+    if (!srv->catalog)
+        return fl_server_bucket_open_ts(srv, arena, table_id, has_partition, partition_id, bucket,
+                                        err, why);
     int64_t pid = has_partition ? partition_id : -1;
     fl_replica_t *r = fl_tablet_replica(srv->tablet, table_id, pid, bucket);
     if (r) return r;
@@ -152,6 +226,13 @@ fl_replica_t *fl_server_bucket_open(fl_server_t *srv, fl_arena_t *arena, int64_t
                                 ", bucket=%d}", srv->tablet_id, table_id, bucket);
         return NULL;
     }
+    return fl_server_bucket_lead(srv, arena, t, pid, bucket, err, why);
+}
+
+/* Open (recovering) the replica of a bucket this server leads. */
+static fl_replica_t *fl_server_bucket_lead(fl_server_t *srv, fl_arena_t *arena,
+                                           const fl_table_t *t, int64_t pid, int32_t bucket,
+                                           fl_err_t *err, const char **why) {
     fl_tablet_table_info_t info;
     memset(&info, 0, sizeof(info));
     info.table_id = t->id;
@@ -163,8 +244,7 @@ fl_replica_t *fl_server_bucket_open(fl_server_t *srv, fl_arena_t *arena, int64_t
     if (ttl) fl_parse_duration_ms(ttl, &info.ttl_ms);
     info.row_type = fl_table_row_type(arena, &t->desc.schema);
     fl_server_table_kv_info(t, &info);
-    r = fl_tablet_lead(srv->tablet, &info, pid, bucket, 0, err, why);
-    return r;
+    return fl_tablet_lead(srv->tablet, &info, pid, bucket, 0, err, why);
 }
 
 /* ---- InitWriter / security token -------------------------------------------------------------- */
@@ -316,6 +396,7 @@ void fl_write_wait_set(fl_produce_t *p, size_t i, fl_replica_t *r, int64_t targe
 void fl_rpc_produce_log(fl_req_t *req) {
     fl_server_t *srv = req->conn->srv;
     const Fluss__ProduceLogRequest *r = (const Fluss__ProduceLogRequest *)req->body;
+    if (fl_server_await_tables(req, fl_rpc_produce_log, &r->table_id, 1)) return;
     if (r->acks != 0 && r->acks != 1 && r->acks != -1) {
         fl_req_fail(req, FL_ERR_INVALID_REQUIRED_ACKS, "Invalid required acks: %d", r->acks);
         return;
@@ -707,6 +788,12 @@ static void fl_fetch_timeout_cb(evutil_socket_t fd, short what, void *arg) {
 void fl_rpc_fetch_log(fl_req_t *req) {
     fl_server_t *srv = req->conn->srv;
     const Fluss__FetchLogRequest *r = (const Fluss__FetchLogRequest *)req->body;
+    if (!srv->catalog && !req->meta_waited) {
+        size_t nt = FL_MIN(r->n_tables_req, (size_t)64);
+        int64_t ids[64];
+        for (size_t i = 0; i < nt; i++) ids[i] = r->tables_req[i]->table_id;
+        if (fl_server_await_tables(req, fl_rpc_fetch_log, ids, nt)) return;
+    }
     fl_fetch_out_t o;
     bool errors;
     size_t got = fl_fetch_read(req, &o, &errors);
@@ -754,6 +841,7 @@ static void fl_fetch_wake(fl_server_t *srv) {
 
 void fl_rpc_list_offsets(fl_req_t *req) {
     const Fluss__ListOffsetsRequest *r = (const Fluss__ListOffsetsRequest *)req->body;
+    if (fl_server_await_tables(req, fl_rpc_list_offsets, &r->table_id, 1)) return;
     Fluss__ListOffsetsResponse resp = FLUSS__LIST_OFFSETS_RESPONSE__INIT;
     resp.buckets_resp = fl_arena_alloc(req->arena, (r->n_bucket_id + 1) * sizeof(void *));
     for (size_t i = 0; i < r->n_bucket_id; i++) {
