@@ -2,7 +2,9 @@
 # Downloads the Flink-side jars of docs/quickstart.md from Maven Central into DIR (default
 # ./docker/flink/jars): DIR/lib (always on Flink's classpath), DIR/paimon and DIR/iceberg (one
 # of the two is added by docker/flink/flink-entrypoint.sh, as FL_LAKE_FORMAT says; Apache
-# Fluss's quickstart image keeps them apart the same way). Files already present are kept.
+# Fluss's quickstart image keeps them apart the same way), DIR/opt (Fluss's tiering service
+# jar, copied to Flink's opt/ where the quickstart's `flink run` expects it). Files already
+# present are kept.
 # Runs on a host or in the compose service flink-jars (flink:1.20 image); needs curl or wget.
 # Coordinates: /work/shared/reference/test-peers.md (Fluss 0.9.1, Paimon 1.3.1, Iceberg 1.10.1).
 set -eu
@@ -13,6 +15,7 @@ FLUSS=0.9.1-incubating
 # group/artifact/version -> DIR/sub
 JARS="
 lib    org/apache/fluss/fluss-flink-1.20/$FLUSS
+opt    org/apache/fluss/fluss-flink-tiering/$FLUSS
 paimon org/apache/fluss/fluss-lake-paimon/$FLUSS
 paimon org/apache/paimon/paimon-flink-1.20/1.3.1
 paimon io/trino/hadoop/hadoop-apache/3.3.5-2
