@@ -1,5 +1,7 @@
 package dev.flserver.flink;
 
+import dev.flserver.testing.FlServer;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,5 +1,7 @@
 package dev.flserver.flink;
 
+import dev.flserver.testing.FlServer;
+
 import static dev.flserver.flink.QuickstartPaimonTest.collect;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

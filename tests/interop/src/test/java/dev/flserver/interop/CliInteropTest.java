@@ -1,5 +1,7 @@
 package dev.flserver.interop;
 
+import dev.flserver.testing.FlServer;
+
 import static dev.flserver.interop.Fixtures.allTypes;
 import static dev.flserver.interop.Fixtures.connect;
 import static dev.flserver.interop.Fixtures.get;

@@ -1,5 +1,7 @@
 package dev.flserver.interop;
 
+import dev.flserver.testing.FlServer;
+
 import static dev.flserver.interop.Fixtures.get;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;

@@ -1,4 +1,4 @@
-package dev.flserver.flink;
+package dev.flserver.testing;
 
 import java.io.File;
 import java.io.IOException;
@@ -15,7 +15,8 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Starts the fl-server binary (path in the system property fl.server.bin) on a free loopback
+ * Shared by tests/interop and tests/flink (each pom adds tests/common/src/test/java as a test
+ * source root). Starts the fl-server binary (path in the system property fl.server.bin) on a free loopback
  * port with its own data directory, and stops it with SIGTERM or SIGKILL.
  */
 public final class FlServer implements AutoCloseable {
@@ -28,7 +29,7 @@ public final class FlServer implements AutoCloseable {
 
     public FlServer(String role) throws IOException {
         this.role = role;
-        this.dataDir = Files.createTempDirectory("fl-flink-");
+        this.dataDir = Files.createTempDirectory("fl-test-");
         this.logFile = dataDir.resolve("server.log");
     }
 
