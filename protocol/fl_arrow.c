@@ -790,6 +790,7 @@ typedef struct body_s {
     fl_arrow_codec_t codec;
     int level;
     size_t n_nodes, n_bufs;
+    ZSTD_CCtx *zctx;  /* one compression context for every buffer of the batch */
 } body_t;
 
 static void body_pad(fl_buf_t *b) {
@@ -820,7 +821,8 @@ static fl_err_t body_add(body_t *bd, const uint8_t *p, size_t n) {
         uint8_t *dst = bd->body.p + at + 8;
         size_t r;
         if (bd->codec == FL_ARROW_CODEC_ZSTD) {
-            r = ZSTD_compress(dst, bound, p, n, bd->level);
+            if (!bd->zctx && !(bd->zctx = ZSTD_createCCtx())) return FL_ERR__IO;
+            r = ZSTD_compressCCtx(bd->zctx, dst, bound, p, n, bd->level);
             if (ZSTD_isError(r)) return FL_ERR__IO;
         } else {
             r = LZ4F_compressFrame(dst, bound, p, n, &prefs);
@@ -946,6 +948,7 @@ fl_err_t fl_arrow_encode(const fl_type_t *row_type, const fl_datum_t *const *row
     fl_buf_free(&bd.nodes);
     fl_buf_free(&bd.layout);
     fl_buf_free(&bd.body);
+    ZSTD_freeCCtx(bd.zctx);
     return err;
 }
 
