@@ -9,6 +9,8 @@
 #include <jansson.h>
 
 #include "fl_client.h"
+#include "fl_rows.h"
+#include "fl_tabledesc.h"
 
 enum {
     FL_EXIT_OK = 0,
@@ -128,6 +130,42 @@ int fl_report_cl(const fl_client_t *cl, fl_err_t err);
 /* Reports a per-bucket error of a response (exit 1). */
 int fl_bucket_error(const char *path, const char *pname, int32_t bucket, int32_t code,
                     const char *msg);
+
+/* The leader of every bucket of a table or of one of its partitions. */
+typedef struct fl_route_s {
+    int64_t pid;                      /* -1: not partitioned */
+    const char *pname;                /* NULL: not partitioned */
+    int32_t n;
+    const char **leader;              /* "host:port" per bucket, NULL = no leader */
+} fl_route_t;
+
+/* GetMetadata for table db.name (path "db.name", id table_id, n_buckets from its descriptor or
+ * -1) when pname is NULL, or for its partition pid/pname: fills r. @returns an exit code. */
+int fl_route_load(fl_ctx_t *ctx, const char *db, const char *name, const char *path,
+                  int64_t table_id, int32_t n_buckets, int64_t pid, const char *pname,
+                  fl_route_t *r);
+/* The id of the partition named pname among parts (pnames[i] names parts' i-th), or -1. */
+int64_t fl_part_id(const Fluss__ListPartitionInfosResponse *parts, const char *const *pnames,
+                   const char *pname);
+
+/* ---- table descriptors (fl_admin_log.c; used by the log and the kv commands) --------------- */
+
+/* The ROW type of a schema's columns, allocated in a (types shared with the schema). */
+void fl_row_type_of(fl_arena_t *a, const fl_schema_t *s, fl_type_t *rt);
+/* GetTableInfo of "db.table" (or "table") and its parsed descriptor. @returns an exit code. */
+int fl_table_info_load(fl_ctx_t *ctx, const char *arg, const char **db, const char **name,
+                       const char **path, int64_t *table_id, int32_t *schema_id,
+                       fl_table_desc_t *desc);
+/* The partitions of db.name and their names (pnames[i] for parts' i-th). @returns an exit code. */
+int fl_table_parts_load(fl_ctx_t *ctx, const char *db, const char *name,
+                        Fluss__ListPartitionInfosResponse **parts, const char ***pnames);
+
+/* ---- options shared by the row commands ---------------------------------------------------- */
+
+/* A decimal in [lo, hi]. */
+bool fl_parse_count(const char *s, int64_t lo, int64_t hi, int64_t *out);
+/* --binary base64|hex into o->hex_binary. @returns an exit code. */
+int fl_binary_opt(fl_ctx_t *ctx, fl_rowopts_t *o);
 
 /* ---- log commands (fl_admin_log.c) -------------------------------------------------------- */
 

@@ -67,13 +67,6 @@ typedef struct fl_ktable_s {
     const char **pnames;
 } fl_ktable_t;
 
-typedef struct fl_kroute_s {
-    int64_t pid;                      /* -1: not partitioned */
-    const char *pname;
-    int32_t n;
-    const char **leader;              /* per bucket, NULL = no leader */
-} fl_kroute_t;
-
 /* Column indexes of the names in l into out (allocated). @returns false with the bad name. */
 static bool fl_kcols(fl_arena_t *a, const fl_schema_t *s, const fl_strs_t *l, const fl_strs_t *skip,
                      uint32_t **out, size_t *n, const char **bad) {
@@ -94,37 +87,14 @@ static bool fl_kcols(fl_arena_t *a, const fl_schema_t *s, const fl_strs_t *l, co
 /* GetTableInfo and everything derived from it. need_pk: refuse log tables. @returns an exit code. */
 static int fl_ktable_load(fl_ctx_t *ctx, const char *arg, bool need_pk, const char *what, fl_ktable_t *t) {
     memset(t, 0, sizeof(*t));
-    fl_split_path(ctx->arena, arg, &t->db, &t->name);
-    t->path = fl_arena_sprintf(ctx->arena, "%s.%s", t->db, t->name);
-    Fluss__GetTableInfoRequest req = FLUSS__GET_TABLE_INFO_REQUEST__INIT;
-    req.table_path = fl_pb_path(ctx->arena, t->db, t->name);
-    Fluss__GetTableInfoResponse *info;
-    fl_err_t err = fl_call(ctx, FL_API_GET_TABLE_INFO, &req.base, FL_RESP(get_table_info), &info);
-    if (err) return fl_report(ctx, err);
-    const char *why = NULL;
-    if (fl_table_desc_parse(ctx->arena, info->table_json.data, info->table_json.len, &t->desc, &why)) {
-        fprintf(stderr, "error: the table descriptor %s sent for %s does not parse: %s\n", ctx->bootstrap,
-                t->path, why);
-        return FL_EXIT_CONNECT;
-    }
-    t->table_id = info->table_id;
-    t->schema_id = info->schema_id;
+    int rc = fl_table_info_load(ctx, arg, &t->db, &t->name, &t->path, &t->table_id, &t->schema_id,
+                                &t->desc);
+    if (rc) return rc;
     const fl_schema_t *s = &t->desc.schema;
     if (need_pk && !s->has_primary_key)
         return fl_usage(ctx, "%s is a log table (it has no primary key); %s works on primary-key tables "
                              "(use 'table produce' / 'table scan' for log tables)", t->path, what);
-    fl_type_t *rt = &t->row_type;
-    rt->root = FL_T_ROW;
-    rt->n_children = (uint32_t)s->n_cols;
-    rt->children = fl_arena_calloc(ctx->arena, (s->n_cols + 1) * sizeof(fl_type_t));
-    rt->field_names = fl_arena_calloc(ctx->arena, (s->n_cols + 1) * sizeof(char *));
-    rt->field_descriptions = fl_arena_calloc(ctx->arena, (s->n_cols + 1) * sizeof(char *));
-    rt->field_ids = fl_arena_calloc(ctx->arena, (s->n_cols + 1) * sizeof(int32_t));
-    for (size_t i = 0; i < s->n_cols; i++) {
-        rt->children[i] = s->cols[i].type;
-        rt->field_names[i] = (char *)s->cols[i].name;
-        rt->field_ids[i] = s->cols[i].id;
-    }
+    fl_row_type_of(ctx->arena, s, &t->row_type);
     const fl_kvs_t *p = &t->desc.properties;
     const char *kf = fl_kvs_get(p, "table.kv.format");
     t->kv_fmt = kf && !strcasecmp(kf, "INDEXED") ? FL_ROW_INDEXED : FL_ROW_COMPACTED;
@@ -151,111 +121,33 @@ static int fl_ktable_load(fl_ctx_t *ctx, const char *arg, bool need_pk, const ch
                         "('%s') fl-admin does not know\n", t->path, lake ? lake : "", ver ? ver : "");
         return FL_EXIT_CONNECT;
     }
-    if (t->n_pkey && (err = fl_list_partitions(ctx, t->db, t->name, NULL, &t->parts))) return fl_report(ctx, err);
-    size_t np = t->parts ? t->parts->n_partitions_info : 0;
-    t->pnames = fl_arena_alloc(ctx->arena, (np + 1) * sizeof(char *));
-    for (size_t i = 0; i < np; i++) t->pnames[i] = fl_part_name(ctx->arena, t->parts->partitions_info[i]->partition_spec);
-    return FL_EXIT_OK;
-}
-
-static int64_t fl_ktable_pid(const fl_ktable_t *t, const char *pname) {
-    for (size_t i = 0; t->parts && i < t->parts->n_partitions_info; i++)
-        if (!strcmp(t->pnames[i], pname)) return t->parts->partitions_info[i]->partition_id;
-    return -1;
-}
-
-/* GetMetadata for the table (pname NULL) or one partition. @returns an exit code. */
-static int fl_kroute_load(fl_ctx_t *ctx, const fl_ktable_t *t, int64_t pid, const char *pname, fl_kroute_t *r) {
-    memset(r, 0, sizeof(*r));
-    r->pid = pid;
-    r->pname = pname;
-    Fluss__MetadataRequest req = FLUSS__METADATA_REQUEST__INIT;
-    Fluss__PbTablePath *tp = fl_pb_path(ctx->arena, t->db, t->name);
-    req.n_table_path = 1;
-    req.table_path = &tp;
-    Fluss__PbPhysicalTablePath pp = FLUSS__PB_PHYSICAL_TABLE_PATH__INIT;
-    Fluss__PbPhysicalTablePath *ppp = &pp;
-    if (pname) {
-        pp.database_name = (char *)t->db;
-        pp.table_name = (char *)t->name;
-        pp.partition_name = (char *)pname;
-        req.n_partitions_path = 1;
-        req.partitions_path = &ppp;
-    }
-    Fluss__MetadataResponse *m;
-    fl_err_t err = fl_call(ctx, FL_API_GET_METADATA, &req.base, FL_RESP(metadata), &m);
-    if (err) return fl_report(ctx, err);
-    Fluss__PbBucketMetadata **bms = NULL;
-    size_t nb = 0;
-    for (size_t i = 0; i < m->n_table_metadata && !pname; i++)
-        if (m->table_metadata[i]->table_id == t->table_id) {
-            bms = m->table_metadata[i]->bucket_metadata;
-            nb = m->table_metadata[i]->n_bucket_metadata;
-        }
-    for (size_t i = 0; i < m->n_partition_metadata && pname; i++)
-        if (m->partition_metadata[i]->partition_id == pid) {
-            bms = m->partition_metadata[i]->bucket_metadata;
-            nb = m->partition_metadata[i]->n_bucket_metadata;
-        }
-    int32_t n = t->desc.bucket_count;
-    for (size_t i = 0; i < nb; i++) n = FL_MAX(n, bms[i]->bucket_id + 1);
-    if (n <= 0) {
-        fprintf(stderr, "error: the metadata from %s lists no buckets for %s%s%s\n", ctx->bootstrap, t->path,
-                pname ? " partition " : "", pname ? pname : "");
-        return FL_EXIT_CONNECT;
-    }
-    r->n = n;
-    r->leader = fl_arena_calloc(ctx->arena, (size_t)n * sizeof(char *));
-    for (size_t i = 0; i < nb; i++) {
-        const Fluss__PbBucketMetadata *bm = bms[i];
-        if (bm->bucket_id < 0 || !bm->has_leader_id) continue;
-        const Fluss__PbServerNode *node = fl_node(m, bm->leader_id);
-        if (node) r->leader[bm->bucket_id] = fl_arena_sprintf(ctx->arena, "%s:%d", node->host, node->port);
-    }
+    if (t->n_pkey) return fl_table_parts_load(ctx, t->db, t->name, &t->parts, &t->pnames);
     return FL_EXIT_OK;
 }
 
 /* Routes are looked up once per partition. */
 typedef struct fl_kroutes_s {
-    fl_kroute_t *r;
+    fl_route_t *r;
     size_t n, cap;
 } fl_kroutes_t;
 
-static const fl_kroute_t *fl_kroutes_get(fl_ctx_t *ctx, const fl_ktable_t *t, fl_kroutes_t *rs, int64_t pid,
+static const fl_route_t *fl_kroutes_get(fl_ctx_t *ctx, const fl_ktable_t *t, fl_kroutes_t *rs, int64_t pid,
                                          const char *pname, int *rc) {
     *rc = FL_EXIT_OK;
     for (size_t i = 0; i < rs->n; i++)
         if (rs->r[i].pid == pid) return &rs->r[i];
     if (rs->n == rs->cap) {
         size_t cap = rs->cap ? rs->cap * 2 : 4;
-        fl_kroute_t *nr = fl_arena_alloc(ctx->arena, cap * sizeof(*nr));
+        fl_route_t *nr = fl_arena_alloc(ctx->arena, cap * sizeof(*nr));
         if (rs->n) memcpy(nr, rs->r, rs->n * sizeof(*nr));
         rs->r = nr;
         rs->cap = cap;
     }
     const char *name = pname ? fl_arena_strndup(ctx->arena, pname, strlen(pname)) : NULL;
-    if ((*rc = fl_kroute_load(ctx, t, pid, name, &rs->r[rs->n]))) return NULL;
+    if ((*rc = fl_route_load(ctx, t->db, t->name, t->path, t->table_id, t->desc.bucket_count, pid, name,
+                             &rs->r[rs->n])))
+        return NULL;
     return &rs->r[rs->n++];
-}
-
-static bool fl_kparse_count(const char *s, int64_t lo, int64_t hi, int64_t *out) {
-    char *end;
-    errno = 0;
-    long long v = strtoll(s, &end, 10);
-    if (!*s || *end || errno || v < lo || v > hi) return false;
-    *out = v;
-    return true;
-}
-
-static int fl_kbinary_opt(fl_ctx_t *ctx, fl_rowopts_t *o) {
-    const char *b = fl_opt(ctx, "binary");
-    o->hex_binary = false;
-    if (!b || !strcmp(b, "base64")) return FL_EXIT_OK;
-    if (!strcmp(b, "hex")) {
-        o->hex_binary = true;
-        return FL_EXIT_OK;
-    }
-    return fl_usage(ctx, "--binary must be base64 or hex, not '%s'", b);
 }
 
 /* ---- reading rows and keys ---------------------------------------------------------------- */
@@ -402,14 +294,14 @@ static int fl_kroute_row(fl_kjob_t *j, fl_arena_t *a, fl_krow_t *row) {
         }
         row->pname = fl_arena_strndup(a, b.len ? (const char *)b.p : "", b.len);
         fl_buf_free(&b);
-        row->pid = fl_ktable_pid(t, row->pname);
+        row->pid = fl_part_id(t->parts, t->pnames, row->pname);
         if (row->pid < 0) {
             fl_kline_error(j, row->line, NULL, fl_arena_sprintf(a, "partition '%s' of %s does not exist", row->pname, t->path));
             return -1;
         }
     }
     int rc;
-    const fl_kroute_t *r = fl_kroutes_get(j->ctx, t, &j->routes, row->pid, row->pname, &rc);
+    const fl_route_t *r = fl_kroutes_get(j->ctx, t, &j->routes, row->pid, row->pname, &rc);
     if (!r) return 100 + rc;
     row->pname = r->pname;
     fl_buf_t bk;
@@ -622,11 +514,11 @@ static int fl_kput(fl_ctx_t *ctx, fl_kmode_t mode) {
     j.mode = mode;
     j.in = stdin;
     const char *verb = mode == FL_KMODE_DELETE ? "delete" : "upsert";
-    int rc = fl_kbinary_opt(ctx, &j.ro);
+    int rc = fl_binary_opt(ctx, &j.ro);
     if (rc) return rc;
     j.batch_rows = FL_KV_DEFAULT_BATCH_ROWS;
     const char *br = fl_opt(ctx, "batch-rows");
-    if (br && !fl_kparse_count(br, 1, FL_KV_MAX_BATCH_ROWS, &j.batch_rows))
+    if (br && !fl_parse_count(br, 1, FL_KV_MAX_BATCH_ROWS, &j.batch_rows))
         return fl_usage(ctx, "--batch-rows must be a number in [1, %d], not '%s'", FL_KV_MAX_BATCH_ROWS, br);
     const char *cols = mode == FL_KMODE_UPSERT ? fl_opt(ctx, "columns") : NULL;
     if ((rc = fl_ktable_load(ctx, ctx->pos[0], true, fl_arena_sprintf(ctx->arena, "table %s", verb), &j.t))) return rc;
@@ -721,7 +613,7 @@ int fl_cmd_table_lookup(fl_ctx_t *ctx) {
     else if (!strcmp(fmt, "table")) jsonl = false;
     else if (!strcmp(fmt, "jsonl") || !strcmp(fmt, "json")) jsonl = true;
     else return fl_usage(ctx, "--format must be table or jsonl, not '%s'", fmt);
-    int rc = fl_kbinary_opt(ctx, &j.ro);
+    int rc = fl_binary_opt(ctx, &j.ro);
     if (rc) return rc;
     const char *key = fl_opt(ctx, "key");
     if ((rc = fl_ktable_load(ctx, ctx->pos[0], true, "table lookup", &j.t))) return rc;

@@ -74,12 +74,6 @@ typedef struct fl_ltable_s {
 } fl_ltable_t;
 
 /* Leaders of one partition's (or the table's) buckets. */
-typedef struct fl_route_s {
-    int64_t pid;                      /* -1: not partitioned */
-    const char *pname;                /* NULL: not partitioned */
-    int32_t n;
-    const char **leader;              /* "host:port" per bucket, NULL = no leader */
-} fl_route_t;
 
 fl_client_t *fl_pool_get(fl_ctx_t *ctx, fl_pool_t *pool, const char *addr, fl_err_t *err) {
     for (size_t i = 0; i < pool->n; i++)
@@ -136,37 +130,66 @@ static int fl_col_index(const fl_ltable_t *t, const char *name) {
     return fl_schema_col_index(&t->desc.schema, name);
 }
 
-/* GetTableInfo and everything derived from the descriptor. @returns an exit code. */
-static int fl_ltable_load(fl_ctx_t *ctx, const char *arg, fl_ltable_t *t) {
-    memset(t, 0, sizeof(*t));
-    fl_split_path(ctx->arena, arg, &t->db, &t->name);
-    t->path = fl_arena_sprintf(ctx->arena, "%s.%s", t->db, t->name);
-    Fluss__GetTableInfoRequest req = FLUSS__GET_TABLE_INFO_REQUEST__INIT;
-    req.table_path = fl_pb_path(ctx->arena, t->db, t->name);
-    Fluss__GetTableInfoResponse *info;
-    fl_err_t err = fl_call(ctx, FL_API_GET_TABLE_INFO, &req.base, FL_RESP(get_table_info), &info);
-    if (err) return fl_report(ctx, err);
-    const char *why = NULL;
-    if (fl_table_desc_parse(ctx->arena, info->table_json.data, info->table_json.len, &t->desc, &why)) {
-        fprintf(stderr, "error: the table descriptor %s sent for %s does not parse: %s\n",
-                ctx->bootstrap, t->path, why);
-        return FL_EXIT_CONNECT;
-    }
-    t->table_id = info->table_id;
-    t->schema_id = info->schema_id;
-    const fl_schema_t *s = &t->desc.schema;
-    fl_type_t *rt = &t->row_type;
+void fl_row_type_of(fl_arena_t *a, const fl_schema_t *s, fl_type_t *rt) {
     rt->root = FL_T_ROW;
     rt->n_children = (uint32_t)s->n_cols;
-    rt->children = fl_arena_calloc(ctx->arena, (s->n_cols + 1) * sizeof(fl_type_t));
-    rt->field_names = fl_arena_calloc(ctx->arena, (s->n_cols + 1) * sizeof(char *));
-    rt->field_descriptions = fl_arena_calloc(ctx->arena, (s->n_cols + 1) * sizeof(char *));
-    rt->field_ids = fl_arena_calloc(ctx->arena, (s->n_cols + 1) * sizeof(int32_t));
+    rt->children = fl_arena_calloc(a, (s->n_cols + 1) * sizeof(fl_type_t));
+    rt->field_names = fl_arena_calloc(a, (s->n_cols + 1) * sizeof(char *));
+    rt->field_descriptions = fl_arena_calloc(a, (s->n_cols + 1) * sizeof(char *));
+    rt->field_ids = fl_arena_calloc(a, (s->n_cols + 1) * sizeof(int32_t));
     for (size_t i = 0; i < s->n_cols; i++) {
         rt->children[i] = s->cols[i].type;
         rt->field_names[i] = (char *)s->cols[i].name;
         rt->field_ids[i] = s->cols[i].id;
     }
+}
+
+int fl_table_info_load(fl_ctx_t *ctx, const char *arg, const char **db, const char **name,
+                       const char **path, int64_t *table_id, int32_t *schema_id,
+                       fl_table_desc_t *desc) {
+    fl_split_path(ctx->arena, arg, db, name);
+    *path = fl_arena_sprintf(ctx->arena, "%s.%s", *db, *name);
+    Fluss__GetTableInfoRequest req = FLUSS__GET_TABLE_INFO_REQUEST__INIT;
+    req.table_path = fl_pb_path(ctx->arena, *db, *name);
+    Fluss__GetTableInfoResponse *info;
+    fl_err_t err = fl_call(ctx, FL_API_GET_TABLE_INFO, &req.base, FL_RESP(get_table_info), &info);
+    if (err) return fl_report(ctx, err);
+    const char *why = NULL;
+    if (fl_table_desc_parse(ctx->arena, info->table_json.data, info->table_json.len, desc, &why)) {
+        fprintf(stderr, "error: the table descriptor %s sent for %s does not parse: %s\n",
+                ctx->bootstrap, *path, why);
+        return FL_EXIT_CONNECT;
+    }
+    *table_id = info->table_id;
+    *schema_id = info->schema_id;
+    return FL_EXIT_OK;
+}
+
+int fl_table_parts_load(fl_ctx_t *ctx, const char *db, const char *name,
+                        Fluss__ListPartitionInfosResponse **parts, const char ***pnames) {
+    fl_err_t err = fl_list_partitions(ctx, db, name, NULL, parts);
+    if (err) return fl_report(ctx, err);
+    size_t np = (*parts)->n_partitions_info;
+    *pnames = fl_arena_alloc(ctx->arena, (np + 1) * sizeof(char *));
+    for (size_t i = 0; i < np; i++)
+        (*pnames)[i] = fl_part_name(ctx->arena, (*parts)->partitions_info[i]->partition_spec);
+    return FL_EXIT_OK;
+}
+
+int64_t fl_part_id(const Fluss__ListPartitionInfosResponse *parts, const char *const *pnames,
+                   const char *pname) {
+    for (size_t i = 0; parts && i < parts->n_partitions_info; i++)
+        if (!strcmp(pnames[i], pname)) return parts->partitions_info[i]->partition_id;
+    return -1;
+}
+
+/* GetTableInfo and everything derived from the descriptor. @returns an exit code. */
+static int fl_ltable_load(fl_ctx_t *ctx, const char *arg, fl_ltable_t *t) {
+    memset(t, 0, sizeof(*t));
+    int rc = fl_table_info_load(ctx, arg, &t->db, &t->name, &t->path, &t->table_id, &t->schema_id,
+                                &t->desc);
+    if (rc) return rc;
+    fl_row_type_of(ctx->arena, &t->desc.schema, &t->row_type);
     const fl_kvs_t *p = &t->desc.properties;
     const char *f = fl_kvs_get(p, "table.log.format");
     t->fmt = f && !strcasecmp(f, "INDEXED")     ? FL_LOGFMT_INDEXED
@@ -204,36 +227,30 @@ static int fl_ltable_load(fl_ctx_t *ctx, const char *arg, fl_ltable_t *t) {
         }
         t->pkey[t->n_pkey++] = (uint32_t)k;
     }
-    if (t->n_pkey && (err = fl_list_partitions(ctx, t->db, t->name, NULL, &t->parts)))
-        return fl_report(ctx, err);
-    size_t np = t->parts ? t->parts->n_partitions_info : 0;
-    t->pnames = fl_arena_alloc(ctx->arena, (np + 1) * sizeof(char *));
-    for (size_t i = 0; i < np; i++) t->pnames[i] = fl_part_name(ctx->arena, t->parts->partitions_info[i]->partition_spec);
+    if (t->n_pkey) return fl_table_parts_load(ctx, t->db, t->name, &t->parts, &t->pnames);
     return FL_EXIT_OK;
 }
 
 /* The id of a partition by name, or -1. */
 static int64_t fl_ltable_pid(const fl_ltable_t *t, const char *pname) {
-    for (size_t i = 0; t->parts && i < t->parts->n_partitions_info; i++)
-        if (!strcmp(t->pnames[i], pname)) return t->parts->partitions_info[i]->partition_id;
-    return -1;
+    return fl_part_id(t->parts, t->pnames, pname);
 }
 
-/* GetMetadata for the table (pname NULL) or one partition: the leader of every bucket. */
-static int fl_route_load(fl_ctx_t *ctx, const fl_ltable_t *t, int64_t pid, const char *pname,
-                         fl_route_t *r) {
+int fl_route_load(fl_ctx_t *ctx, const char *db, const char *name, const char *path,
+                  int64_t table_id, int32_t n_buckets, int64_t pid, const char *pname,
+                  fl_route_t *r) {
     memset(r, 0, sizeof(*r));
     r->pid = pid;
     r->pname = pname;
     Fluss__MetadataRequest req = FLUSS__METADATA_REQUEST__INIT;
-    Fluss__PbTablePath *tp = fl_pb_path(ctx->arena, t->db, t->name);
+    Fluss__PbTablePath *tp = fl_pb_path(ctx->arena, db, name);
     req.n_table_path = 1;
     req.table_path = &tp;
     Fluss__PbPhysicalTablePath pp = FLUSS__PB_PHYSICAL_TABLE_PATH__INIT;
     Fluss__PbPhysicalTablePath *ppp = &pp;
     if (pname) {
-        pp.database_name = (char *)t->db;
-        pp.table_name = (char *)t->name;
+        pp.database_name = (char *)db;
+        pp.table_name = (char *)name;
         pp.partition_name = (char *)pname;
         req.n_partitions_path = 1;
         req.partitions_path = &ppp;
@@ -244,7 +261,7 @@ static int fl_route_load(fl_ctx_t *ctx, const fl_ltable_t *t, int64_t pid, const
     Fluss__PbBucketMetadata **bms = NULL;
     size_t nb = 0;
     for (size_t i = 0; i < m->n_table_metadata && !pname; i++)
-        if (m->table_metadata[i]->table_id == t->table_id) {
+        if (m->table_metadata[i]->table_id == table_id) {
             bms = m->table_metadata[i]->bucket_metadata;
             nb = m->table_metadata[i]->n_bucket_metadata;
         }
@@ -253,11 +270,11 @@ static int fl_route_load(fl_ctx_t *ctx, const fl_ltable_t *t, int64_t pid, const
             bms = m->partition_metadata[i]->bucket_metadata;
             nb = m->partition_metadata[i]->n_bucket_metadata;
         }
-    int32_t n = t->n_buckets;
+    int32_t n = n_buckets;
     for (size_t i = 0; i < nb; i++) n = FL_MAX(n, bms[i]->bucket_id + 1);
     if (n <= 0) {
         fprintf(stderr, "error: the metadata from %s lists no buckets for %s%s%s\n", ctx->bootstrap,
-                t->path, pname ? " partition " : "", pname ? pname : "");
+                path, pname ? " partition " : "", pname ? pname : "");
         return FL_EXIT_CONNECT;
     }
     r->n = n;
@@ -272,7 +289,7 @@ static int fl_route_load(fl_ctx_t *ctx, const fl_ltable_t *t, int64_t pid, const
 }
 
 /* Option helpers. */
-static bool fl_parse_count(const char *s, int64_t lo, int64_t hi, int64_t *out) {
+bool fl_parse_count(const char *s, int64_t lo, int64_t hi, int64_t *out) {
     char *end;
     errno = 0;
     long long v = strtoll(s, &end, 10);
@@ -281,7 +298,7 @@ static bool fl_parse_count(const char *s, int64_t lo, int64_t hi, int64_t *out) 
     return true;
 }
 
-static int fl_binary_opt(fl_ctx_t *ctx, fl_rowopts_t *o) {
+int fl_binary_opt(fl_ctx_t *ctx, fl_rowopts_t *o) {
     const char *b = fl_opt(ctx, "binary");
     o->hex_binary = false;
     if (!b || !strcmp(b, "base64")) return FL_EXIT_OK;
@@ -367,7 +384,8 @@ static fl_ppart_t *fl_ppart(fl_producer_t *pr, int64_t pid, const char *pname, i
     memset(p, 0, sizeof(*p));
     p->pid = pid;
     p->pname = pname ? fl_arena_strndup(pr->ctx->arena, pname, strlen(pname)) : NULL;
-    *rc = fl_route_load(pr->ctx, &pr->t, pid, p->pname, &p->route);
+    *rc = fl_route_load(pr->ctx, pr->t.db, pr->t.name, pr->t.path, pr->t.table_id, pr->t.n_buckets,
+                        pid, p->pname, &p->route);
     if (*rc) return NULL;
     p->rr = (uint32_t)rand();
     pr->n_parts++;
@@ -1468,7 +1486,9 @@ int fl_cmd_table_scan(fl_ctx_t *ctx) {
     fl_route_t *routes = fl_arena_calloc(ctx->arena, (nparts + 1) * sizeof(*routes));
     size_t nr = 0;
     if (!t->n_pkey) {
-        if ((rc = fl_route_load(ctx, t, -1, NULL, &routes[nr++]))) return rc;
+        if ((rc = fl_route_load(ctx, t->db, t->name, t->path, t->table_id, t->n_buckets, -1, NULL,
+                                &routes[nr++])))
+            return rc;
     } else {
         bool found = false;
         for (size_t i = 0; i < nparts; i++) {
@@ -1476,7 +1496,9 @@ int fl_cmd_table_scan(fl_ctx_t *ctx) {
             const char *name = t->pnames[i];
             if (only_part && strcmp(name, only_part)) continue;
             found = true;
-            if ((rc = fl_route_load(ctx, t, pi->partition_id, name, &routes[nr++]))) return rc;
+            if ((rc = fl_route_load(ctx, t->db, t->name, t->path, t->table_id, t->n_buckets,
+                                    pi->partition_id, name, &routes[nr++])))
+                return rc;
         }
         if (only_part && !found) {
             fprintf(stderr, "error: %s (%d): partition '%s' of %s does not exist\n",
