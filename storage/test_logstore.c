@@ -10,30 +10,6 @@
 #include "fl_segment.h"
 #include "fl_vfs.h"
 
-static char *root;
-static int dir_no;
-
-static int setup(void **state) {
-    (void)state;
-    root = tu_mkdtemp();
-    tu_log_capture(root);
-    return 0;
-}
-
-static int teardown(void **state) {
-    (void)state;
-    fl_vfs_fault_uninstall();
-    tu_rmrf(root);
-    free(root);
-    return 0;
-}
-
-static char *new_dir(void) {
-    char *d = malloc(700);
-    snprintf(d, 700, "%s/b%d", root, dir_no++);
-    return d;
-}
-
 static void small_conf(fl_logstore_conf_t *c) {
     fl_logstore_conf_defaults(c);
     c->segment_bytes = 16 * 1024;
@@ -42,7 +18,7 @@ static void small_conf(fl_logstore_conf_t *c) {
 
 static void test_append_and_read(void **state) {
     (void)state;
-    char *d = new_dir();
+    char *d = tu_new_dir('b');
     fl_logstore_conf_t conf;
     fl_logstore_conf_defaults(&conf);
     fl_logstore_t *log;
@@ -158,7 +134,7 @@ static void test_append_and_read(void **state) {
 
 static void test_roll_index_and_time_lookup(void **state) {
     (void)state;
-    char *d = new_dir();
+    char *d = tu_new_dir('b');
     fl_logstore_conf_t conf;
     small_conf(&conf);
     fl_logstore_t *log;
@@ -248,7 +224,7 @@ static void test_roll_index_and_time_lookup(void **state) {
 
 static void test_roll_by_time(void **state) {
     (void)state;
-    char *d = new_dir();
+    char *d = tu_new_dir('b');
     fl_logstore_conf_t conf;
     small_conf(&conf);
     conf.segment_ms = 1000;
@@ -280,7 +256,7 @@ static void test_roll_by_time(void **state) {
 
 static void test_group_commit_api(void **state) {
     (void)state;
-    char *d = new_dir();
+    char *d = tu_new_dir('b');
     fl_logstore_conf_t conf;
     small_conf(&conf);
     conf.flush_policy = FL_FLUSH_INTERVAL;
@@ -330,7 +306,7 @@ static void test_group_commit_api(void **state) {
 
 static void test_enospc_rolls_back(void **state) {
     (void)state;
-    char *d = new_dir();
+    char *d = tu_new_dir('b');
     fl_logstore_conf_t conf;
     small_conf(&conf);
     fl_vfs_fault_install();
@@ -380,7 +356,7 @@ static void test_enospc_rolls_back(void **state) {
 
 static void test_retention(void **state) {
     (void)state;
-    char *d = new_dir();
+    char *d = tu_new_dir('b');
     fl_logstore_conf_t conf;
     small_conf(&conf);
     fl_logstore_t *log;
@@ -436,7 +412,7 @@ static void test_retention(void **state) {
 
 static void test_truncate(void **state) {
     (void)state;
-    char *d = new_dir();
+    char *d = tu_new_dir('b');
     fl_logstore_conf_t conf;
     small_conf(&conf);
     fl_logstore_t *log;
@@ -493,5 +469,5 @@ int main(void) {
         cmocka_unit_test(test_retention),
         cmocka_unit_test(test_truncate),
     };
-    return cmocka_run_group_tests_name("storage_logstore", tests, setup, teardown);
+    return cmocka_run_group_tests_name("storage_logstore", tests, tu_group_setup, tu_group_teardown);
 }

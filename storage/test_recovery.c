@@ -17,30 +17,6 @@
 #include "fl_logstore.h"
 #include "fl_vfs.h"
 
-static char *root;
-static int dir_no;
-
-static int setup(void **state) {
-    (void)state;
-    root = tu_mkdtemp();
-    tu_log_capture(root);
-    return 0;
-}
-
-static int teardown(void **state) {
-    (void)state;
-    fl_vfs_fault_uninstall();
-    tu_rmrf(root);
-    free(root);
-    return 0;
-}
-
-static char *new_dir(void) {
-    char *d = malloc(700);
-    snprintf(d, 700, "%s/r%d", root, dir_no++);
-    return d;
-}
-
 static int cmp_str(const void *a, const void *b) {
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
@@ -171,7 +147,7 @@ static void check_recovery(const char *d, const fl_logstore_conf_t *conf, ref_t 
 }
 
 static void crash_case(int steps, fl_vfs_crash_t mode, unsigned tear, int flush_every, int ckpt_every) {
-    char *d = new_dir();
+    char *d = tu_new_dir('r');
     fl_logstore_conf_t conf;
     small_conf(&conf);
     fl_vfs_fault_install();
@@ -244,7 +220,7 @@ static void test_fail_every_call(void **state) {
     /* count the calls the workload makes */
     uint64_t calls = 0;
     {
-        char *d = new_dir();
+        char *d = tu_new_dir('r');
         fl_vfs_fault_install();
         fl_logstore_t *log;
         fl_logstore_open_stats_t st;
@@ -262,7 +238,7 @@ static void test_fail_every_call(void **state) {
     }
     assert_true(calls > 100);
     for (uint64_t nth = 1; nth <= calls; nth++) {
-        char *d = new_dir();
+        char *d = tu_new_dir('r');
         fl_vfs_fault_install();
         fl_logstore_t *log;
         fl_logstore_open_stats_t st;
@@ -307,7 +283,7 @@ static size_t batch_of(const ref_t *r, int64_t off) {
 
 static void test_bad_tail_log_lines(void **state) {
     (void)state;
-    char *d = new_dir();
+    char *d = tu_new_dir('r');
     fl_logstore_conf_t conf;
     small_conf(&conf);
     conf.segment_bytes = 1 << 20; /* one segment */
@@ -414,7 +390,7 @@ static void test_bad_tail_log_lines(void **state) {
 
 static void test_corrupt_closed_segment(void **state) {
     (void)state;
-    char *d = new_dir();
+    char *d = tu_new_dir('r');
     fl_logstore_conf_t conf;
     small_conf(&conf);
     conf.segment_bytes = 16 * 1024;
@@ -482,7 +458,7 @@ static void test_corrupt_closed_segment(void **state) {
 
 static void test_index_files_rebuilt(void **state) {
     (void)state;
-    char *d = new_dir();
+    char *d = tu_new_dir('r');
     fl_logstore_conf_t conf;
     small_conf(&conf);
     conf.segment_bytes = 16 * 1024;
@@ -576,7 +552,7 @@ static void test_index_files_rebuilt(void **state) {
 
 static void test_recovery_reads_only_the_tail(void **state) {
     (void)state;
-    char *d = new_dir();
+    char *d = tu_new_dir('r');
     fl_logstore_conf_t conf;
     fl_logstore_conf_defaults(&conf);
     conf.segment_bytes = 1 << 20;
@@ -635,5 +611,5 @@ int main(void) {
         cmocka_unit_test(test_power_cut_everywhere),
         cmocka_unit_test(test_fail_every_call),
     };
-    return cmocka_run_group_tests_name("storage_recovery", tests, setup, teardown);
+    return cmocka_run_group_tests_name("storage_recovery", tests, tu_group_setup, tu_group_teardown);
 }

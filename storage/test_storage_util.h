@@ -22,6 +22,7 @@
 #include "fl_log.h"
 #include "fl_logbatch.h"
 #include "fl_logstore.h"
+#include "fl_vfs.h"
 
 static int tu_rm_cb(const char *path, const struct stat *sb, int flag, struct FTW *ftw) {
     (void)sb;
@@ -197,6 +198,33 @@ static inline void ref_truncate(ref_t *r, int64_t leo) {
     while (n && r->offsets[n - 1] >= leo) n--;
     if (n < r->n) r->bytes.len = r->pos[n];
     r->n = n;
+}
+
+/* A scratch root per test executable (the group setup makes it and captures the log there,
+ * the group teardown removes the fault VFS and the root) and fresh directories numbered under
+ * it: <root>/<prefix><n>. */
+static char *tu_root;
+static int tu_dir_no;
+
+static inline int tu_group_setup(void **state) {
+    (void)state;
+    tu_root = tu_mkdtemp();
+    tu_log_capture(tu_root);
+    return 0;
+}
+
+static inline int tu_group_teardown(void **state) {
+    (void)state;
+    fl_vfs_fault_uninstall();
+    tu_rmrf(tu_root);
+    free(tu_root);
+    return 0;
+}
+
+static inline char *tu_new_dir(char prefix) {
+    char *d = malloc(700);
+    snprintf(d, 700, "%s/%c%d", tu_root, prefix, tu_dir_no++);
+    return d;
 }
 
 #endif

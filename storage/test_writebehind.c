@@ -11,30 +11,6 @@
 #include "fl_segment.h"
 #include "fl_vfs.h"
 
-static char *root;
-static int dir_no;
-
-static int setup(void **state) {
-    (void)state;
-    root = tu_mkdtemp();
-    tu_log_capture(root);
-    return 0;
-}
-
-static int teardown(void **state) {
-    (void)state;
-    fl_vfs_fault_uninstall();
-    tu_rmrf(root);
-    free(root);
-    return 0;
-}
-
-static char *new_dir(void) {
-    char *d = malloc(700);
-    snprintf(d, 700, "%s/w%d", root, dir_no++);
-    return d;
-}
-
 /* Batches handed to the writer: each owns its bytes until released. */
 typedef struct pending_s {
     fl_buf_t b;
@@ -71,7 +47,7 @@ static fl_err_t append_async(fl_logstore_t *log, ref_t *r, pending_t *pd, int re
 
 static void test_appends_rolls_and_reads(void **state) {
     (void)state;
-    char *d = new_dir();
+    char *d = tu_new_dir('w');
     fl_logstore_conf_t conf;
     fl_logstore_conf_defaults(&conf);
     conf.segment_bytes = 16 * 1024;
@@ -146,7 +122,7 @@ static void test_appends_rolls_and_reads(void **state) {
 
 static void test_failed_write_fails_log(void **state) {
     (void)state;
-    char *d = new_dir();
+    char *d = tu_new_dir('w');
     fl_logstore_conf_t conf;
     fl_logstore_conf_defaults(&conf);
     conf.flush_policy = FL_FLUSH_INTERVAL;
@@ -204,7 +180,7 @@ static void test_failed_write_fails_log(void **state) {
 
 static void test_failed_fsync_on_sync_thread(void **state) {
     (void)state;
-    char *d = new_dir();
+    char *d = tu_new_dir('w');
     fl_logstore_conf_t conf;
     fl_logstore_conf_defaults(&conf);
     fl_vfs_fault_install();
@@ -251,5 +227,5 @@ int main(void) {
         cmocka_unit_test(test_failed_write_fails_log),
         cmocka_unit_test(test_failed_fsync_on_sync_thread),
     };
-    return cmocka_run_group_tests_name("storage_writebehind", tests, setup, teardown);
+    return cmocka_run_group_tests_name("storage_writebehind", tests, tu_group_setup, tu_group_teardown);
 }
