@@ -705,3 +705,19 @@ void fl_table_desc_copy(fl_arena_t *a, const fl_table_desc_t *src, fl_table_desc
     fl_cp_kvs(a, &src->properties, &dst->properties);
     fl_cp_kvs(a, &src->custom_properties, &dst->custom_properties);
 }
+
+fl_type_t *fl_schema_row_type(fl_arena_t *a, const fl_schema_t *s) {
+    fl_type_t *rt = fl_arena_calloc(a, sizeof(*rt));
+    rt->root = FL_T_ROW;
+    rt->n_children = (uint32_t)s->n_cols;
+    rt->children = fl_arena_calloc(a, (s->n_cols + 1) * sizeof(fl_type_t));
+    rt->field_names = fl_arena_calloc(a, (s->n_cols + 1) * sizeof(char *));
+    rt->field_descriptions = fl_arena_calloc(a, (s->n_cols + 1) * sizeof(char *));
+    rt->field_ids = fl_arena_calloc(a, (s->n_cols + 1) * sizeof(int32_t));
+    for (size_t i = 0; i < s->n_cols; i++) {
+        rt->children[i] = s->cols[i].type;
+        rt->field_names[i] = (char *)s->cols[i].name;
+        rt->field_ids[i] = s->cols[i].id;
+    }
+    return rt;
+}

@@ -90,6 +90,9 @@ void fl_type_format(const fl_type_t *type, char *out, size_t len);
 
 /** @brief Deep-copy into another arena (for catalogs that outlive the request). */
 void fl_table_desc_copy(fl_arena_t *arena, const fl_table_desc_t *src, fl_table_desc_t *dst /* OUT */);
+/** @returns the ROW type of the schema's columns (names, ids), allocated in arena; its
+ *  children share the columns' types, so it lives as long as the schema does. */
+fl_type_t *fl_schema_row_type(fl_arena_t *arena, const fl_schema_t *s);
 void fl_type_copy(fl_arena_t *arena, const fl_type_t *src, fl_type_t *dst /* OUT */);
 
 /* Lookups. */

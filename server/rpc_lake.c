@@ -135,21 +135,9 @@ static void fl_lake_plan(fl_server_t *srv, const fl_table_t *t, fl_lake_sched_t 
     job->info.log_format = lf && !strcasecmp(lf, "INDEXED") ? FL_LOG_INDEXED
                            : lf && !strcasecmp(lf, "COMPACTED") ? FL_LOG_COMPACTED
                                                                  : FL_LOG_ARROW;
-    /* row type of the columns, in the job's arena */
-    const fl_schema_t *s = &t->desc.schema;
-    fl_type_t *rt = fl_arena_calloc(a, sizeof(*rt));
-    rt->root = FL_T_ROW;
-    rt->n_children = (uint32_t)s->n_cols;
-    rt->children = fl_arena_alloc(a, (s->n_cols + 1) * sizeof(fl_type_t));
-    rt->field_names = fl_arena_alloc(a, (s->n_cols + 1) * sizeof(char *));
-    rt->field_descriptions = fl_arena_calloc(a, (s->n_cols + 1) * sizeof(char *));
-    rt->field_ids = fl_arena_alloc(a, (s->n_cols + 1) * sizeof(int32_t));
-    for (size_t i = 0; i < s->n_cols; i++) {
-        fl_type_copy(a, &s->cols[i].type, &rt->children[i]);
-        rt->field_names[i] = (char *)job->desc.schema.cols[i].name;
-        rt->field_ids[i] = s->cols[i].id;
-    }
-    job->info.row_type = rt;
+    /* row type of the columns: of the job's own copy of the descriptor (the worker thread
+     * reads it while the catalog may change) */
+    job->info.row_type = fl_schema_row_type(a, &job->desc.schema);
     fl_server_table_kv_info(t, &job->info);
 
     /* the buckets: every (partition, bucket) of the table that this process leads */

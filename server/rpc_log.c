@@ -36,24 +36,6 @@ static fl_log_format_t fl_table_log_format(const fl_table_t *t) {
     return FL_LOG_ARROW;
 }
 
-/* The row type of the table's columns, in the request arena. */
-static const fl_type_t *fl_table_row_type(fl_arena_t *a, const fl_schema_t *s) {
-    fl_type_t *rt = fl_arena_calloc(a, sizeof(*rt));
-    rt->root = FL_T_ROW;
-    rt->nullable = false;
-    rt->n_children = (uint32_t)s->n_cols;
-    rt->children = fl_arena_alloc(a, (s->n_cols + 1) * sizeof(fl_type_t));
-    rt->field_names = fl_arena_alloc(a, (s->n_cols + 1) * sizeof(char *));
-    rt->field_descriptions = fl_arena_calloc(a, (s->n_cols + 1) * sizeof(char *));
-    rt->field_ids = fl_arena_alloc(a, (s->n_cols + 1) * sizeof(int32_t));
-    for (size_t i = 0; i < s->n_cols; i++) {
-        rt->children[i] = s->cols[i].type;
-        rt->field_names[i] = (char *)s->cols[i].name;
-        rt->field_ids[i] = s->cols[i].id;
-    }
-    return rt;
-}
-
 /* The log-format and primary-key details of a table, from its properties. */
 void fl_server_table_kv_info(const fl_table_t *t, fl_tablet_table_info_t *info) {
     const fl_kvs_t *p = &t->desc.properties;
@@ -242,7 +224,7 @@ static fl_replica_t *fl_server_bucket_lead(fl_server_t *srv, fl_arena_t *arena,
     info.ttl_ms = 7LL * 86400000;
     const char *ttl = fl_kvs_get(&t->desc.properties, "table.log.ttl");
     if (ttl) fl_parse_duration_ms(ttl, &info.ttl_ms);
-    info.row_type = fl_table_row_type(arena, &t->desc.schema);
+    info.row_type = fl_schema_row_type(arena, &t->desc.schema);
     fl_server_table_kv_info(t, &info);
     return fl_tablet_lead(srv->tablet, &info, pid, bucket, 0, err, why);
 }

@@ -150,8 +150,6 @@ int64_t fl_part_id(const Fluss__ListPartitionInfosResponse *parts, const char *c
 
 /* ---- table descriptors (fl_admin_log.c; used by the log and the kv commands) --------------- */
 
-/* The ROW type of a schema's columns, allocated in a (types shared with the schema). */
-void fl_row_type_of(fl_arena_t *a, const fl_schema_t *s, fl_type_t *rt);
 /* GetTableInfo of "db.table" (or "table") and its parsed descriptor. @returns an exit code. */
 int fl_table_info_load(fl_ctx_t *ctx, const char *arg, const char **db, const char **name,
                        const char **path, int64_t *table_id, int32_t *schema_id,

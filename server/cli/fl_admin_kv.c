@@ -94,7 +94,7 @@ static int fl_ktable_load(fl_ctx_t *ctx, const char *arg, bool need_pk, const ch
     if (need_pk && !s->has_primary_key)
         return fl_usage(ctx, "%s is a log table (it has no primary key); %s works on primary-key tables "
                              "(use 'table produce' / 'table scan' for log tables)", t->path, what);
-    fl_row_type_of(ctx->arena, s, &t->row_type);
+    t->row_type = *fl_schema_row_type(ctx->arena, s);
     const fl_kvs_t *p = &t->desc.properties;
     const char *kf = fl_kvs_get(p, "table.kv.format");
     t->kv_fmt = kf && !strcasecmp(kf, "INDEXED") ? FL_ROW_INDEXED : FL_ROW_COMPACTED;

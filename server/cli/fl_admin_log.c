@@ -130,20 +130,6 @@ static int fl_col_index(const fl_ltable_t *t, const char *name) {
     return fl_schema_col_index(&t->desc.schema, name);
 }
 
-void fl_row_type_of(fl_arena_t *a, const fl_schema_t *s, fl_type_t *rt) {
-    rt->root = FL_T_ROW;
-    rt->n_children = (uint32_t)s->n_cols;
-    rt->children = fl_arena_calloc(a, (s->n_cols + 1) * sizeof(fl_type_t));
-    rt->field_names = fl_arena_calloc(a, (s->n_cols + 1) * sizeof(char *));
-    rt->field_descriptions = fl_arena_calloc(a, (s->n_cols + 1) * sizeof(char *));
-    rt->field_ids = fl_arena_calloc(a, (s->n_cols + 1) * sizeof(int32_t));
-    for (size_t i = 0; i < s->n_cols; i++) {
-        rt->children[i] = s->cols[i].type;
-        rt->field_names[i] = (char *)s->cols[i].name;
-        rt->field_ids[i] = s->cols[i].id;
-    }
-}
-
 int fl_table_info_load(fl_ctx_t *ctx, const char *arg, const char **db, const char **name,
                        const char **path, int64_t *table_id, int32_t *schema_id,
                        fl_table_desc_t *desc) {
@@ -189,7 +175,7 @@ static int fl_ltable_load(fl_ctx_t *ctx, const char *arg, fl_ltable_t *t) {
     int rc = fl_table_info_load(ctx, arg, &t->db, &t->name, &t->path, &t->table_id, &t->schema_id,
                                 &t->desc);
     if (rc) return rc;
-    fl_row_type_of(ctx->arena, &t->desc.schema, &t->row_type);
+    t->row_type = *fl_schema_row_type(ctx->arena, &t->desc.schema);
     const fl_kvs_t *p = &t->desc.properties;
     const char *f = fl_kvs_get(p, "table.log.format");
     t->fmt = f && !strcasecmp(f, "INDEXED")     ? FL_LOGFMT_INDEXED
