@@ -190,58 +190,9 @@ class LakePaimonTest {
     @Test
     void freshRowsKeepReachingTheLake() throws Exception {
         TablePath tp = TablePath.of("fluss", "lake_fresh");
-        get(admin.createTable(tp, TableDescriptor.builder()
-                .schema(Schema.newBuilder().column("id", DataTypes.BIGINT()).build())
-                .distributedBy(2)
-                .property("table.datalake.enabled", "true")
-                .property("table.datalake.freshness", "5s")
-                .build(), false));
-        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
-        java.util.concurrent.atomic.AtomicLong written = new java.util.concurrent.atomic.AtomicLong();
-        try (Table table = conn.getTable(tp)) {
-            AppendWriter w = table.newAppend().createWriter();
-            Thread writer = new Thread(() -> {
-                try {
-                    while (!stop.get()) {
-                        for (int i = 0; i < 100; i++) w.append(GenericRow.of(written.getAndIncrement()));
-                        w.flush();
-                        Thread.sleep(50);
-                    }
-                } catch (Exception e) {
-                    throw new RuntimeException(e);
-                }
-            });
-            writer.start();
-            try {
-                long lastTiered = -1;
-                for (int round = 0; round < 3; round++) {
-                    long target = written.get(); // rows acknowledged before this point
-                    long t0 = System.currentTimeMillis();
-                    long tiered = -1;
-                    while (System.currentTimeMillis() - t0 < 15_000) {
-                        try {
-                            tiered = get(admin.getLatestLakeSnapshot(tp)).getTableBucketsOffset().values()
-                                    .stream().mapToLong(Long::longValue).sum();
-                        } catch (Exception e) {
-                            if (!(e.getCause() instanceof LakeTableSnapshotNotExistException)) throw e;
-                        }
-                        if (tiered >= target && tiered > lastTiered) break;
-                        Thread.sleep(200);
-                    }
-                    assertTrue(tiered >= target && tiered > lastTiered,
-                            "round " + round + ": lake at " + tiered + ", rows written " + target + " three intervals ago");
-                    System.out.println("freshness round " + round + ": " + tiered + " rows tiered after "
-                            + (System.currentTimeMillis() - t0) + " ms");
-                    lastTiered = tiered;
-                }
-            } finally {
-                stop.set(true);
-                writer.join();
-            }
-            w.flush();
-        }
-        waitForLake(tp, written.get());
-        assertEquals(written.get(), readPaimon("lake_fresh").size());
+        long written = LakeFreshness.streamAndCheck(admin, conn, tp, "freshness");
+        waitForLake(tp, written);
+        assertEquals(written, readPaimon("lake_fresh").size());
     }
 
     @Test
